@@ -112,6 +112,21 @@ void ForEachKernelGroup(std::span<const Job> jobs, Run run, Fallback fallback) {
   }
 }
 
+// KernelLanes is one kernel run's operands: per lane a key, an input and an output view, plus
+// an encoded-message buffer (EM for signing, the decrypted EM for OAEP; wiped afterwards).
+struct KernelLanes {
+  std::array<std::array<uint8_t, kMaxModulus>, kIfmaLanes> em;
+  std::array<const IfmaRsaKey*, kIfmaLanes> keys;
+  std::array<ByteView, kIfmaLanes> in;
+  std::array<MutableByteView, kIfmaLanes> out;
+
+  MutableByteView Em(size_t lane) { return {em[lane].data(), keys[lane]->size()}; }
+  uint32_t Run(size_t n) {
+    return IfmaRsaPrivate({keys.data(), n}, {in.data(), n}, {out.data(), n});
+  }
+  ~KernelLanes() { OPENSSL_cleanse(em.data(), sizeof(em)); }
+};
+
 void FallbackSign(const RsaSignJob& job) {
   *job.signature = job.key->key().SignPkcs1Sha256(job.msg);
 }
@@ -135,22 +150,17 @@ void SignPkcs1Sha256Batch(std::span<const RsaSignJob> jobs) {
   ForEachKernelGroup(
       jobs,
       [&](std::span<const size_t> lanes) {
-        std::array<std::array<uint8_t, kMaxModulus>, kIfmaLanes> em;
-        std::array<const IfmaRsaKey*, kIfmaLanes> keys;
-        std::array<ByteView, kIfmaLanes> in;
-        std::array<MutableByteView, kIfmaLanes> out;
+        KernelLanes k;
         for (size_t l = 0; l < lanes.size(); ++l) {
           const RsaSignJob& job = jobs[lanes[l]];
-          keys[l] = job.key->ifma();
-          const size_t k = keys[l]->size();
-          EncodePkcs1Sha256(job.msg, MutableByteView(em[l].data(), k));
-          in[l] = ByteView(em[l].data(), k);
-          job.signature->resize(k);
-          out[l] = *job.signature;
+          k.keys[l] = job.key->ifma();
+          EncodePkcs1Sha256(job.msg, k.Em(l));
+          k.in[l] = k.Em(l);
+          job.signature->resize(k.keys[l]->size());
+          k.out[l] = *job.signature;
         }
-        const size_t n = lanes.size();
-        const uint32_t ok = IfmaRsaPrivate({keys.data(), n}, {in.data(), n}, {out.data(), n});
-        for (size_t l = 0; l < n; ++l) {
+        const uint32_t ok = k.Run(lanes.size());
+        for (size_t l = 0; l < lanes.size(); ++l) {
           if ((ok >> l & 1) == 0) {
             FallbackSign(jobs[lanes[l]]);  // fault detected: never release that signature
           }
@@ -163,27 +173,22 @@ void DecryptOaepSha256Batch(std::span<const RsaDecryptJob> jobs) {
   ForEachKernelGroup(
       jobs,
       [&](std::span<const size_t> lanes) {
-        std::array<std::array<uint8_t, kMaxModulus>, kIfmaLanes> em;
-        std::array<const IfmaRsaKey*, kIfmaLanes> keys;
-        std::array<ByteView, kIfmaLanes> in;
-        std::array<MutableByteView, kIfmaLanes> out;
+        KernelLanes k;
         for (size_t l = 0; l < lanes.size(); ++l) {
           const RsaDecryptJob& job = jobs[lanes[l]];
-          keys[l] = job.key->ifma();
-          in[l] = job.cipher;
-          out[l] = MutableByteView(em[l].data(), keys[l]->size());
+          k.keys[l] = job.key->ifma();
+          k.in[l] = job.cipher;
+          k.out[l] = k.Em(l);
         }
-        const size_t n = lanes.size();
-        const uint32_t ok = IfmaRsaPrivate({keys.data(), n}, {in.data(), n}, {out.data(), n});
-        for (size_t l = 0; l < n; ++l) {
+        const uint32_t ok = k.Run(lanes.size());
+        for (size_t l = 0; l < lanes.size(); ++l) {
           const RsaDecryptJob& job = jobs[lanes[l]];
           if ((ok >> l & 1) != 0) {
-            *job.plain = DecodeOaepSha256(out[l]);
+            *job.plain = DecodeOaepSha256(k.out[l]);
           } else {
             FallbackDecrypt(job);  // a bad size, c >= n, or a detected fault: OpenSSL decides
           }
         }
-        OPENSSL_cleanse(em.data(), sizeof(em));
       },
       FallbackDecrypt);
 }
