@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev                # test vectors, tool output
   libcli11-dev                      # rcasctl command line
   libpcap-dev                       # rcasctl decode of capture files
+  valgrind                          # constant-time check of the RSA kernel
 )
 
 missing=()
