@@ -39,6 +39,7 @@ class RsaPublicKey {
   EVP_PKEY* get() const { return key_.get(); }
 
  private:
+  friend class RsaPrivateKey;  // Public() shares the key object
   explicit RsaPublicKey(std::shared_ptr<EVP_PKEY> key) : key_(std::move(key)) {}
   std::shared_ptr<EVP_PKEY> key_;
 };
@@ -54,7 +55,8 @@ class RsaPrivateKey {
   // ToPem writes unencrypted PKCS#8 PEM.
   std::string ToPem() const;
 
-  // SignPkcs1Sha256 returns the RSASSA-PKCS1-v1_5/SHA-256 signature of `msg`.
+  // SignPkcs1Sha256 returns the RSASSA-PKCS1-v1_5/SHA-256 signature of `msg`
+  // (key-sized); empty only if OpenSSL fails internally.
   Bytes SignPkcs1Sha256(ByteView msg) const;
   // DecryptOaepSha256 returns the plaintext, or nullopt on any failure (the
   // caller answers Status 0x84 without learning why, PROFILE §14).
