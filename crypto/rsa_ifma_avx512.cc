@@ -47,6 +47,18 @@ struct Avx512Ops {
   RCAS_IFMA_FN static bool Any(M m) { return m != 0; }
   RCAS_IFMA_FN static uint32_t Bits(M m) { return m; }
   static void Wipe(void* p, size_t n) { OPENSSL_cleanse(p, n); }
+  // Row loads once: an asm load is neither hoisted out of the loop (and spilled) nor repeated
+  // for each use, as gcc does with plain loads under register pressure.
+  // Opaque hides where p points, so addresses derived from it are not hoisted out of a loop.
+  RCAS_IFMA_FN static const V* Opaque(const V* p) {
+    __asm__("" : "+r"(p));
+    return p;
+  }
+  RCAS_IFMA_FN static V Row(const V* p) {
+    V r;
+    __asm__("vmovdqa64 %1, %0" : "=v"(r) : "m"(*p));
+    return r;
+  }
 };
 
 }  // namespace rcas::crypto::ifma::avx512

@@ -51,45 +51,54 @@ RCAS_IFMA_FN inline void Normalize(typename Ops::V* x) {
 }
 
 // Amm is almost-Montgomery multiplication: r = a b R^-1 mod m with r < 2m, for a, b < 2m and
-// 4m < R. Operand scanning; the accumulator window slides down one limb per step, and limbs stay
-// below 2^61 without intermediate carries (at most 4 L products of 52 bits each). r may alias.
+// 4m < R. Operand scanning with interleaved reduction; acc[j] holds position i + j. Step i adds
+// a b[i] + y m and slides the window down one limb in the same pass (the new acc[j] is built on
+// the old acc[j + 1]), so the accumulators stay in registers and only the inner loops over L
+// are unrolled. Each row of a and m is read once per step and feeds both of its products
+// (Ops::Row: re-loading it per product would saturate the load ports). Limbs stay below 2^61
+// without intermediate carries (at most 4 L products of 52 bits each). r may alias.
 template <class Ops, int L>
 RCAS_IFMA_BIG void Amm(typename Ops::V* r, const typename Ops::V* a, const typename Ops::V* b,
                        const typename Ops::V* m, typename Ops::V k0) {
   using V = typename Ops::V;
-  V acc[L + 1];
   const V zero = Ops::Zero();
+  V acc[L];
   RCAS_IFMA_UNROLL
-  for (int j = 0; j <= L; ++j) {
+  for (int j = 0; j < L; ++j) {
     acc[j] = zero;
   }
   for (int i = 0; i < L; ++i) {
+    // Opaque row bases: row addresses stay base + offset instead of 2 L hoisted pointers.
+    const V* ar = Ops::Opaque(a);
+    const V* mr = Ops::Opaque(m);
     const V bi = b[i];
+    const V a0 = Ops::Row(ar);
+    const V m0 = Ops::Row(mr);
+    // Position i first: y depends on it, everything else can overlap.
+    V t0 = Ops::MaddLo(acc[0], a0, bi);
+    const V y = Ops::MaddLo(zero, t0, k0);
+    t0 = Ops::MaddLo(t0, m0, y);
     RCAS_IFMA_UNROLL
-    for (int j = 0; j < L; ++j) {
-      acc[j] = Ops::MaddLo(acc[j], a[j], bi);
-    }
-    const V y = Ops::MaddLo(zero, acc[0], k0);
-    RCAS_IFMA_UNROLL
-    for (int j = 0; j < L; ++j) {
-      acc[j + 1] = Ops::MaddHi(acc[j + 1], a[j], bi);
-    }
-    RCAS_IFMA_UNROLL
-    for (int j = 0; j < L; ++j) {
-      acc[j] = Ops::MaddLo(acc[j], m[j], y);
-    }
-    RCAS_IFMA_UNROLL
-    for (int j = 0; j < L; ++j) {
-      acc[j + 1] = Ops::MaddHi(acc[j + 1], m[j], y);
-    }
-    // acc[0] is now a multiple of 2^52: carry it up and slide the window.
-    const V carry = Ops::SrlLimb(acc[0]);
-    RCAS_IFMA_UNROLL
-    for (int j = 0; j < L; ++j) {
+    for (int j = 0; j + 1 < L; ++j) {
       acc[j] = acc[j + 1];
     }
-    acc[L] = zero;
-    acc[0] = Ops::Add(acc[0], carry);
+    acc[L - 1] = zero;
+    acc[0] = Ops::MaddHi(acc[0], a0, bi);
+    RCAS_IFMA_UNROLL
+    for (int j = 1; j < L; ++j) {
+      const V aj = Ops::Row(ar + j);
+      acc[j - 1] = Ops::MaddLo(acc[j - 1], aj, bi);
+      acc[j] = Ops::MaddHi(acc[j], aj, bi);
+    }
+    acc[0] = Ops::MaddHi(acc[0], m0, y);
+    RCAS_IFMA_UNROLL
+    for (int j = 1; j < L; ++j) {
+      const V mj = Ops::Row(mr + j);
+      acc[j - 1] = Ops::MaddLo(acc[j - 1], mj, y);
+      acc[j] = Ops::MaddHi(acc[j], mj, y);
+    }
+    // Position i was a multiple of 2^52: its carry joins position i + 1.
+    acc[0] = Ops::Add(acc[0], Ops::SrlLimb(t0));
   }
   RCAS_IFMA_UNROLL
   for (int j = 0; j < L; ++j) {

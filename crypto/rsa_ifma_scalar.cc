@@ -111,6 +111,8 @@ struct ScalarOps {
     return r;
   }
   static void Wipe(void* p, size_t n) { OPENSSL_cleanse(p, n); }
+  static V Row(const V* p) { return *p; }
+  static const V* Opaque(const V* p) { return p; }
 };
 
 }  // namespace rcas::crypto::ifma::scalar
