@@ -107,6 +107,76 @@ RCAS_IFMA_BIG void Amm(typename Ops::V* r, const typename Ops::V* a, const typen
   Normalize<Ops, L>(r);
 }
 
+// Ams is Amm(r, a, a, m, k0) with the square's cross products computed once and doubled:
+// L^2 + L IFMAs for the product instead of 2 L^2 (3 L^2 + 2 L in all instead of 4 L^2 + L).
+// Product scanning with a in registers: column k gets lo(a_i a_j), i + j = k, and hi(a_i a_j),
+// i + j = k - 1 (i < j), doubled, plus the diagonal term. The 2 L columns (below 2^58) go to
+// the caller's scratch col (wiped by the caller once it is done), then a register window
+// reduces them as Amm does. r may alias a. For L <= 20 only: the window needs L + 5 registers.
+inline constexpr int kAmsMaxLimbs = 20;
+
+template <class Ops, int L>
+RCAS_IFMA_BIG void Ams(typename Ops::V* r, const typename Ops::V* a, const typename Ops::V* m,
+                       typename Ops::V k0, typename Ops::V* col) {
+  using V = typename Ops::V;
+  const V zero = Ops::Zero();
+  V x[L];
+  RCAS_IFMA_UNROLL
+  for (int i = 0; i < L; ++i) {
+    x[i] = a[i];
+  }
+  RCAS_IFMA_UNROLL
+  for (int k = 0; k < 2 * L; ++k) {
+    // Four short chains per column (IFMA latency), summed at the end.
+    V lo[2] = {zero, zero};
+    V hi[2] = {zero, zero};
+    // Bounds are public; once unrolled, the conditions fold away.
+    RCAS_IFMA_UNROLL
+    for (int i = 0; i < L; ++i) {
+      if (i < k - i && k - i < L) {
+        lo[i % 2] = Ops::MaddLo(lo[i % 2], x[i], x[k - i]);
+      }
+      if (i < k - 1 - i && k - 1 - i < L) {
+        hi[i % 2] = Ops::MaddHi(hi[i % 2], x[i], x[k - 1 - i]);
+      }
+    }
+    V c = Ops::Add(Ops::Add(lo[0], lo[1]), Ops::Add(hi[0], hi[1]));
+    c = Ops::Add(c, c);
+    col[k] = k % 2 == 0 ? Ops::MaddLo(c, x[k / 2], x[k / 2])
+                        : Ops::MaddHi(c, x[(k - 1) / 2], x[(k - 1) / 2]);
+  }
+  // Montgomery reduction of the 2 L columns: acc[j] holds position i + j.
+  V acc[L];
+  RCAS_IFMA_UNROLL
+  for (int j = 0; j < L; ++j) {
+    acc[j] = Ops::Row(col + j);  // a load: a column kept in a register would spill others
+  }
+  for (int i = 0; i < L; ++i) {
+    const V* mr = Ops::Opaque(m);
+    const V m0 = Ops::Row(mr);
+    const V y = Ops::MaddLo(zero, acc[0], k0);
+    const V t0 = Ops::MaddLo(acc[0], m0, y);
+    RCAS_IFMA_UNROLL
+    for (int j = 0; j + 1 < L; ++j) {
+      acc[j] = acc[j + 1];
+    }
+    acc[L - 1] = Ops::Row(col + L + i);
+    acc[0] = Ops::MaddHi(acc[0], m0, y);
+    RCAS_IFMA_UNROLL
+    for (int j = 1; j < L; ++j) {
+      const V mj = Ops::Row(mr + j);
+      acc[j - 1] = Ops::MaddLo(acc[j - 1], mj, y);
+      acc[j] = Ops::MaddHi(acc[j], mj, y);
+    }
+    acc[0] = Ops::Add(acc[0], Ops::SrlLimb(t0));
+  }
+  RCAS_IFMA_UNROLL
+  for (int j = 0; j < L; ++j) {
+    r[j] = acc[j];
+  }
+  Normalize<Ops, L>(r);
+}
+
 // Redc reduces a 2L-limb x < 2 m R to x R^-1 mod m, below 2m.
 template <class Ops, int L>
 RCAS_IFMA_BIG void Redc(typename Ops::V* r, const typename Ops::V* x, const typename Ops::V* m,
@@ -208,16 +278,22 @@ RCAS_IFMA_BIG void ModExp(typename Ops::V* r, const typename Ops::V* x, const ui
   }
   const int windows = (exp_bits + kWindowBits - 1) / kWindowBits;
   V t[L];
+  V col[2 * L];  // Ams scratch
   Lookup<Ops, L>(r, table, Window<Ops>(exp, (windows - 1) * kWindowBits));
   for (int w = windows - 2; w >= 0; --w) {
     for (int s = 0; s < kWindowBits; ++s) {
-      Amm<Ops, L>(r, r, r, m, k0);
+      if constexpr (L <= kAmsMaxLimbs) {
+        Ams<Ops, L>(r, r, m, k0, col);
+      } else {
+        Amm<Ops, L>(r, r, r, m, k0);
+      }
     }
     Lookup<Ops, L>(t, table, Window<Ops>(exp, w * kWindowBits));
     Amm<Ops, L>(r, r, t, m, k0);
   }
   Ops::Wipe(&table[0][0], sizeof(table));
   Ops::Wipe(t, sizeof(t));
+  Ops::Wipe(col, sizeof(col));
 }
 
 // PublicPow returns x^e mod n fully reduced (x < n). e is public: its bits may steer branches.
