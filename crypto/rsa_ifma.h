@@ -1,6 +1,6 @@
 #pragma once
 // Eight RSA private-key (CRT) or public-key operations at once on AVX-512 IFMA: radix 2^52,
-// one operation per 64-bit lane, almost-Montgomery multiplication, fixed 5-bit windows with
+// one operation per 64-bit lane, almost-Montgomery multiplication, fixed 4-bit windows with
 // masked table scans, base blinding and a public-key check of every result (docs/rsa-batch.md).
 // This is the raw RSA primitive (RFC 8017 RSADP/RSAVP1); padding lives in crypto/rsa_batch.h.
 

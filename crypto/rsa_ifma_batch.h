@@ -11,7 +11,9 @@ namespace rcas::crypto::ifma {
 inline constexpr int kLanes = 8;
 inline constexpr int kLimbBits = 52;
 inline constexpr uint64_t kLimbMask = (uint64_t{1} << kLimbBits) - 1;
-inline constexpr int kWindowBits = 5;  // fixed window: 32-entry table, 5 squarings per multiply
+// Fixed window: 16-entry table, 4 squarings per multiply. A 32-entry table of 20-limb rows
+// (40 KiB) does not fit a 32 KiB L1D; the scans then cost more than the multiplies saved.
+inline constexpr int kWindowBits = 4;
 
 // ModulusRows: an odd modulus m with L limbs and its Montgomery constants (R = 2^(52 L)).
 template <int L>
