@@ -153,6 +153,24 @@ TEST(RsaIfma, PartialBatchesOfOneToEightLanes) {
   }
 }
 
+// One key in every lane draws a blinding pair per lane; fresh pairs are made eight at a time
+// with one inversion after 32 uses each, so 100 batches cross that refill three times. A wrong
+// pair would fail the public-key check and the comparison.
+TEST(RsaIfma, BlindingPairsStayValidAcrossRefills) {
+  std::vector<TestKey> keys = MakeKeys(1024, 1);
+  const IfmaEngine engine = Engines().back();
+  for (int r = 0; r < 100; ++r) {
+    std::vector<Bytes> inputs;
+    for (size_t lane = 0; lane < kIfmaLanes; ++lane) {
+      inputs.push_back(RandomBelowModulus(keys[0].pkey.get()));
+    }
+    ExpectPrivateMatches(keys, std::vector<size_t>(kIfmaLanes, 0), inputs, engine);
+    if (HasFailure()) {
+      FAIL() << "batch " << r;
+    }
+  }
+}
+
 TEST(RsaIfma, InputNotBelowModulusFailsOnlyItsLane) {
   std::vector<TestKey> keys = MakeKeys(1024, 1);
   const IfmaRsaKey* k = keys[0].ifma.get();
