@@ -177,6 +177,17 @@ RCAS_IFMA_BIG void Ams(typename Ops::V* r, const typename Ops::V* a, const typen
   Normalize<Ops, L>(r);
 }
 
+// Square sets x = Amm(x, x): Ams where its register window fits, else Amm. col: 2 L scratch.
+template <class Ops, int L>
+RCAS_IFMA_FN inline void Square(typename Ops::V* x, const typename Ops::V* m, typename Ops::V k0,
+                                typename Ops::V* col) {
+  if constexpr (L <= kAmsMaxLimbs) {
+    Ams<Ops, L>(x, x, m, k0, col);
+  } else {
+    Amm<Ops, L>(x, x, x, m, k0);
+  }
+}
+
 // Redc reduces a 2L-limb x < 2 m R to x R^-1 mod m, below 2m.
 template <class Ops, int L>
 RCAS_IFMA_BIG void Redc(typename Ops::V* r, const typename Ops::V* x, const typename Ops::V* m,
@@ -282,11 +293,7 @@ RCAS_IFMA_BIG void ModExp(typename Ops::V* r, const typename Ops::V* x, const ui
   Lookup<Ops, L>(r, table, Window<Ops>(exp, (windows - 1) * kWindowBits));
   for (int w = windows - 2; w >= 0; --w) {
     for (int s = 0; s < kWindowBits; ++s) {
-      if constexpr (L <= kAmsMaxLimbs) {
-        Ams<Ops, L>(r, r, m, k0, col);
-      } else {
-        Amm<Ops, L>(r, r, r, m, k0);
-      }
+      Square<Ops, L>(r, m, k0, col);
     }
     Lookup<Ops, L>(t, table, Window<Ops>(exp, w * kWindowBits));
     Amm<Ops, L>(r, r, t, m, k0);
@@ -316,8 +323,9 @@ RCAS_IFMA_BIG void PublicPow(typename Ops::V* r, const typename Ops::V* x, const
     ++bits;
   }
   Amm<Ops, L>(xm, x, rr, m, k0);
+  V col[2 * L];  // Ams scratch (public values: no wipe)
   for (int bit = bits - 1; bit >= 0; --bit) {
-    Amm<Ops, L>(acc, acc, acc, m, k0);
+    Square<Ops, L>(acc, m, k0, col);
     const typename Ops::M set =
         Ops::Equal(Ops::And(Ops::ShiftRight(ev, bit), Ops::Set1(1)), Ops::Set1(1));
     if (Ops::Any(set)) {
