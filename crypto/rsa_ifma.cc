@@ -206,7 +206,9 @@ bool PowPublic(BIGNUM* out, const BIGNUM* x, uint64_t e, BN_MONT_CTX* mont, BN_C
 
 struct IfmaRsaKey::Blinding {
   std::mutex mu;
-  BnPtr n, a, ai;
+  BnPtr n;
+  BnPtr a, ai;  // the pair in use, in OpenSSL's Montgomery form (cheap squaring)
+  BnPtr t;      // scratch
   BnCtxPtr ctx;
   std::unique_ptr<BN_MONT_CTX, BnMontDeleter> mont;
   int uses_left = 0;
@@ -221,7 +223,7 @@ struct IfmaRsaKey::Blinding {
 // P = r_0 ... r_(k-1), then r_i^-1 = P^-1 times the other factors, walking back down.
 bool IfmaRsaKey::Blinding::Refill(uint64_t e) {
   BN_CTX* c = ctx.get();
-  BnPtr inv(BN_secure_new()), t(BN_secure_new());
+  BnPtr inv(BN_secure_new());
   if (!inv || !t) {
     return false;
   }
@@ -338,9 +340,11 @@ Result<std::unique_ptr<IfmaRsaKey>> IfmaRsaKey::Create(const EVP_PKEY* key) {
   k->blinding_->n = std::move(n);
   k->blinding_->a.reset(BN_secure_new());
   k->blinding_->ai.reset(BN_secure_new());
+  k->blinding_->t.reset(BN_secure_new());
   k->blinding_->ctx.reset(BN_CTX_secure_new());
   k->blinding_->mont.reset(BN_MONT_CTX_new());
-  if (!k->blinding_->a || !k->blinding_->ai || !k->blinding_->ctx || !k->blinding_->mont ||
+  if (!k->blinding_->a || !k->blinding_->ai || !k->blinding_->t || !k->blinding_->ctx ||
+      !k->blinding_->mont ||
       BN_MONT_CTX_set(k->blinding_->mont.get(), k->blinding_->n.get(), k->blinding_->ctx.get()) !=
           1) {
     return Error{"ifma: out of memory"};
@@ -353,22 +357,26 @@ void IfmaRsaKey::NextBlinding(uint64_t* a, uint64_t* ai) const {
   std::lock_guard<std::mutex> lock(b.mu);
   const int ln = 2 * prime_limbs_;
   BN_CTX* ctx = b.ctx.get();
+  BN_MONT_CTX* mont = b.mont.get();
   bool ok = true;
   if (b.uses_left == 0) {
     ok = b.stocked > 0 || b.Refill(e_);
     if (ok) {
       --b.stocked;
-      ok = BN_copy(b.a.get(), b.stock_a[b.stocked].get()) != nullptr &&
-           BN_copy(b.ai.get(), b.stock_ai[b.stocked].get()) != nullptr;
+      ok = BN_to_montgomery(b.a.get(), b.stock_a[b.stocked].get(), mont, ctx) == 1 &&
+           BN_to_montgomery(b.ai.get(), b.stock_ai[b.stocked].get(), mont, ctx) == 1;
       BN_clear(b.stock_a[b.stocked].get());
       BN_clear(b.stock_ai[b.stocked].get());
     }
     b.uses_left = kBlindingUses;
   } else {
-    ok = BN_mod_sqr(b.a.get(), b.a.get(), b.n.get(), ctx) == 1 &&
-         BN_mod_sqr(b.ai.get(), b.ai.get(), b.n.get(), ctx) == 1;
+    ok = BN_mod_mul_montgomery(b.a.get(), b.a.get(), b.a.get(), mont, ctx) == 1 &&
+         BN_mod_mul_montgomery(b.ai.get(), b.ai.get(), b.ai.get(), mont, ctx) == 1;
   }
-  ok = ok && BnToLimbs(b.a.get(), a, ln) && BnToLimbs(b.ai.get(), ai, ln);
+  ok = ok && BN_from_montgomery(b.t.get(), b.a.get(), mont, ctx) == 1 &&
+       BnToLimbs(b.t.get(), a, ln) && BN_from_montgomery(b.t.get(), b.ai.get(), mont, ctx) == 1 &&
+       BnToLimbs(b.t.get(), ai, ln);
+  BN_clear(b.t.get());
   if (!ok) {
     std::abort();  // only on allocation or DRBG failure; signing unblinded is not an option
   }
