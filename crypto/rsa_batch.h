@@ -35,10 +35,10 @@ class RsaBatchKey {
 
 // IfmaBatchMinimum is the smallest group of same-size requests worth one kernel run: below it
 // OpenSSL's one-at-a-time path (itself 2-way IFMA for RSA-2048) finishes sooner. Measured
-// break-even of this kernel (perf/crypto/rsa_batch_bench.cc): one 8-lane run costs ~6.3 OpenSSL
-// RSA-2048 signatures and ~2.9 RSA-1024 ones. Lower these (the issue asks 3 and 2) once the
-// kernel reaches ~12k signs/s.
-inline size_t IfmaBatchMinimum(int bits) { return bits <= 1024 ? 3 : 7; }
+// break-even (perf/crypto/rsa_batch_bench.cc, docs/rsa-batch.md): one 8-lane run costs ~4.6
+// OpenSSL RSA-2048 signatures, ~2.0 RSA-1024 ones (2 lanes tie, so 3 is the first gain) and
+// ~2.5 RSA-3072 ones (OpenSSL 3.0 has no IFMA path there).
+inline size_t IfmaBatchMinimum(int bits) { return bits == 2048 ? 5 : 3; }
 
 struct RsaSignJob {
   const RsaBatchKey* key;

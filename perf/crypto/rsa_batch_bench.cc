@@ -17,6 +17,10 @@ namespace {
 const RsaBatchKey& Key(int bits) {
   static const auto* k1024 = new RsaBatchKey(RsaPrivateKey::Generate(1024).value());
   static const auto* k2048 = new RsaBatchKey(RsaPrivateKey::Generate(2048).value());
+  if (bits == 3072) {
+    static const auto* k3072 = new RsaBatchKey(RsaPrivateKey::Generate(3072).value());
+    return *k3072;
+  }
   return bits == 1024 ? *k1024 : *k2048;
 }
 
@@ -68,11 +72,11 @@ void BM_RsaPrivateKernel8(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kIfmaLanes);
 }
 
-BENCHMARK(BM_RsaSignOpenSsl)->Arg(1024)->Arg(2048)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RsaSignOpenSsl)->Arg(1024)->Arg(2048)->Arg(3072)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_RsaSignBatched)
     ->ArgsProduct({{1024, 2048}, {1, 2, 3, 4, 5, 6, 7, 8}})
     ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RsaPrivateKernel8)->Arg(1024)->Arg(2048)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RsaPrivateKernel8)->Arg(1024)->Arg(2048)->Arg(3072)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace rcas::crypto
