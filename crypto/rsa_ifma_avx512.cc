@@ -54,6 +54,12 @@ struct Avx512Ops {
     __asm__("" : "+r"(p));
     return p;
   }
+  // Pin is the identity, opaque to the optimizer: clang would turn the window's shift loop into
+  // a memmove and keep the accumulators on the stack.
+  RCAS_IFMA_FN static V Pin(V x) {
+    __asm__("" : "+v"(x));
+    return x;
+  }
   RCAS_IFMA_FN static V Row(const V* p) {
     V r;
     __asm__("vmovdqa64 %1, %0" : "=v"(r) : "m"(*p));

@@ -80,7 +80,7 @@ RCAS_IFMA_BIG void Amm(typename Ops::V* r, const typename Ops::V* a, const typen
     t0 = Ops::MaddLo(t0, m0, y);
     RCAS_IFMA_UNROLL
     for (int j = 0; j + 1 < L; ++j) {
-      acc[j] = acc[j + 1];
+      acc[j] = Ops::Pin(acc[j + 1]);
     }
     acc[L - 1] = zero;
     acc[0] = Ops::MaddHi(acc[0], a0, bi);
@@ -158,7 +158,7 @@ RCAS_IFMA_BIG void Ams(typename Ops::V* r, const typename Ops::V* a, const typen
     const V t0 = Ops::MaddLo(acc[0], m0, y);
     RCAS_IFMA_UNROLL
     for (int j = 0; j + 1 < L; ++j) {
-      acc[j] = acc[j + 1];
+      acc[j] = Ops::Pin(acc[j + 1]);
     }
     acc[L - 1] = Ops::Row(col + L + i);
     acc[0] = Ops::MaddHi(acc[0], m0, y);

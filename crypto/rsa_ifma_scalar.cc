@@ -112,6 +112,7 @@ struct ScalarOps {
   }
   static void Wipe(void* p, size_t n) { OPENSSL_cleanse(p, n); }
   static V Row(const V* p) { return *p; }
+  static V Pin(const V& x) { return x; }
   static const V* Opaque(const V* p) { return p; }
 };
 
