@@ -7,7 +7,7 @@
 
 // The command groups, one X(Name) each; Add<Name>Command lives in <name>_command.cc.
 // Adding a group is a change of this one line.
-#define RCAS_COMMAND_GROUPS(X) X(Pki) X(Decode)
+#define RCAS_COMMAND_GROUPS(X) X(Pki) X(Decode) X(Demo)
 
 namespace rcas::tools {
 #define RCAS_DECLARE_GROUP(name) void Add##name##Command(CLI::App& app, int& exit_code);

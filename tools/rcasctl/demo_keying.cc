@@ -1,0 +1,51 @@
+// The signed-message checks both modes share (PROFILE §9.4, §10.4): each receiver takes the
+// signer's key only from a certificate that passed the AC-root checks, then verifies.
+
+#include "crypto/x509.h"
+#include "protocol/protect_signed.h"
+#include "tools/rcasctl/demo_context.h"
+
+namespace rcas::tools {
+namespace {
+
+bool SignatureOk(DemoContext& ctx, const protocol::SignedMessage& m,
+                 const crypto::RsaPublicKey& key) {
+  return ctx.report.Check(protocol::VerifySigned(m, key) == protocol::ProtectError::kOk,
+                          std::string(protocol::MessageTypeName(m.header.type)) + " RSA signature");
+}
+
+}  // namespace
+
+std::optional<CheckedSigner> CassChecksCamRequest(DemoContext& ctx,
+                                                  const protocol::SignedMessage& m,
+                                                  ByteView certificate, ByteView key_pairing_id,
+                                                  ByteView cam_id_field) {
+  auto cert = crypto::CheckCamCertificate(ctx.pki.issuer.root(), certificate, key_pairing_id,
+                                          ctx.now, cam_id_field);
+  if (!ctx.report.Check(cert.ok(),
+                        "CAM certificate: " + std::string(crypto::CertCheckName(cert.reason)))) {
+    return std::nullopt;
+  }
+  if (!SignatureOk(ctx, m, *cert.subject_key)) {
+    return std::nullopt;
+  }
+  return CheckedSigner{*cert.subject_key, "CAM_ID " + crypto::UpperHex(cert.id)};
+}
+
+std::optional<CheckedSigner> CamChecksCassResponse(DemoContext& ctx,
+                                                   const protocol::SignedMessage& m,
+                                                   ByteView certificate,
+                                                   ByteView announced_cass_id) {
+  auto cert =
+      crypto::CheckCassCertificate(ctx.pki.issuer.root(), certificate, announced_cass_id, ctx.now);
+  if (!ctx.report.Check(cert.ok(),
+                        "CASS certificate: " + std::string(crypto::CertCheckName(cert.reason)))) {
+    return std::nullopt;
+  }
+  if (!SignatureOk(ctx, m, *cert.subject_key)) {
+    return std::nullopt;
+  }
+  return CheckedSigner{*cert.subject_key, "CASS_ID " + crypto::UpperHex(cert.id)};
+}
+
+}  // namespace rcas::tools
