@@ -25,12 +25,9 @@ namespace rcas::protocol {
 
 // SIZE constraints of rcas.asn1 not already in message_type.h.
 inline constexpr size_t kProtocolVersionFieldLen = 4;  // hWVersion, sWversion
-inline constexpr size_t kNonceCamLen = 16;
-inline constexpr size_t kSha1FieldLen = 20;  // hashes, CHK, IHK, KPK
-inline constexpr size_t kRandAcLen = 16;
-inline constexpr size_t kAesFieldLen = 16;  // IVs, CCCIEK, aK
+inline constexpr size_t kSha1FieldLen = 20;            // hashes, CHK, IHK, KPK
+inline constexpr size_t kAesFieldLen = 16;             // IVs, CCCIEK, aK
 inline constexpr size_t kDownloadScheduleLen = 12;
-inline constexpr size_t kCassIpAddrLen = 50;
 inline constexpr size_t kDsIpLen = 16;
 inline constexpr size_t kRsaCiphertextLen = 256;  // RSAEncryptedContent after 0x00
 inline constexpr size_t kMaxImageInfo = 2;        // §13.7

@@ -19,12 +19,9 @@ namespace rcas::protocol {
 template <size_t N>
 using FixedView = std::span<const uint8_t, N>;
 
-inline constexpr size_t kNonceCamLen = 16;
 inline constexpr size_t kVersionLen = 4;  // hWVersion / sWVersion
 inline constexpr size_t kRandLen = 40;    // RAND_IHK, RAND_CHK (PROFILE §2.2)
-inline constexpr size_t kRandAcLen = 16;  // RAND_AC_j
-inline constexpr size_t kCassIpAddrLen = 50;
-inline constexpr size_t kKpkLen = 20;  // normal mode (fast mode: 16, §12.1)
+inline constexpr size_t kKpkLen = 20;     // normal mode (fast mode: 16, §12.1)
 inline constexpr size_t kSignKpkInputLen = kKeyPairingIdLen + kKpkLen;
 
 using SecretBlock = crypto::SecretArray<16>;  // 128-bit keys and IVs

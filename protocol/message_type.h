@@ -19,6 +19,9 @@ inline constexpr size_t kDscIdLen = 40;
 inline constexpr size_t kKeyPairingIdLen = 48;
 inline constexpr size_t kCamIdFieldLen = 40;
 inline constexpr size_t kCassIdLen = 4;
+inline constexpr size_t kNonceCamLen = 16;       // NONCE_CAM
+inline constexpr size_t kRandAcLen = 16;         // RAND_AC_j
+inline constexpr size_t kCassIpAddrLen = 50;     // cASSIPAddr
 inline constexpr size_t kMaxMessageLen = 65535;  // header length field, PROFILE §3
 inline constexpr size_t kMaxUdpPayload = 65507;  // length + T on UDP, PROFILE §5.4
 
