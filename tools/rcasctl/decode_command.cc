@@ -15,6 +15,7 @@
 #include "crypto/rsa.h"
 #include "crypto/sign_kpk.h"
 #include "crypto/x509.h"
+#include "protocol/content.h"
 #include "protocol/framing.h"
 #include "protocol/protect.h"
 #include "protocol/protect_signed.h"

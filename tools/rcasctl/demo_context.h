@@ -22,11 +22,11 @@
 #include "crypto/secret.h"
 #include "crypto/x509.h"
 #include "crypto/x509_issue.h"
+#include "protocol/content.h"
 #include "protocol/key_schedule.h"
 #include "protocol/protect.h"
 #include "protocol/protect_signed.h"
 #include "tools/provisioning.h"
-#include "tools/rcasctl/print_content.h"  // the content codec (see the note there)
 
 namespace rcas::tools {
 

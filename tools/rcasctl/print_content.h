@@ -13,18 +13,7 @@
 #include "crypto/bytes.h"
 #include "crypto/result.h"
 #include "crypto/rsa.h"
-// protocol/content.h and protocol/key_schedule.h both define kNonceCamLen, kRandAcLen and
-// kCassIpAddrLen (same values), so no file can include both as they stand. Until their owners
-// keep one copy, content.h's three are renamed while it is read here. rcasctl files include
-// the content codec only through this header, before any direct include of content.h.
-#include "protocol/key_schedule.h"
-#define kNonceCamLen kContentNonceCamLen
-#define kRandAcLen kContentRandAcLen
-#define kCassIpAddrLen kContentCassIpAddrLen
 #include "protocol/content.h"
-#undef kNonceCamLen
-#undef kRandAcLen
-#undef kCassIpAddrLen
 #include "protocol/der_error.h"
 #include "protocol/message_type.h"
 
