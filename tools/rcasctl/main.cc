@@ -1,4 +1,4 @@
-// rcasctl: the operator tool of the RCAS headend (PKI now; decode and demo later).
+// rcasctl: the operator tool of the RCAS headend: PKI, provisioning files, decode, demo.
 
 #include <CLI/CLI.hpp>
 #include <string>
