@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/rcas-ccache}"
+# Relative paths in the cache key, so fresh clones (CI) reuse earlier compiles.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target rcasctl
 ./build/release/tools/rcasctl demo "$@"

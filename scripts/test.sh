@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh || exit 1
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/rcas-ccache}"
+# Relative paths in the cache key, so fresh clones (CI) reuse earlier compiles.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 jobs="$(nproc)"
 fuzz_seconds="${RCAS_FUZZ_SECONDS:-20}"
 log_dir="build/test-logs"
