@@ -14,12 +14,12 @@
 #include "crypto/bytes.h"
 #include "tests/common/temp_dir.h"
 #include "tests/common/vectors.h"
+#include "tests/tools/rcasctl_runner.h"
 
 namespace rcas::tools {
 namespace {
 
 using rcas::testing::Hex;
-using rcas::testing::TempDir;
 
 const std::string kPki = rcas::testing::DataPath("vectors/pki/");
 // KeyPairingID of the vector CAM: CAM_ID 0102030405060708 || DSC_ID 10 11 .. 37 (PROFILE §19).
@@ -27,39 +27,15 @@ const std::string kKeyPairingId =
     "0102030405060708101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f3031323334"
     "353637";
 
-class Decode : public ::testing::Test {
+class Decode : public RcasctlTest {
  protected:
-  void SetUp() override {
-    const char* build = std::getenv("RCAS_BUILD_DIR");
-    if (build == nullptr) {
-      GTEST_SKIP() << "RCAS_BUILD_DIR not set (ctest sets it)";
-    }
-    binary_ = std::string(build) + "/tools/rcasctl";
-    ASSERT_EQ(::access(binary_.c_str(), X_OK), 0) << binary_;
-  }
+  Decode() : RcasctlTest("decode") {}
 
-  // Run runs `rcasctl decode <args>`; stdout in out_, stderr in err_.
-  int Run(const std::string& args) {
-    const std::string cmd =
-        binary_ + " decode " + args + " >" + dir_.File("out") + " 2>" + dir_.File("err");
-    const int status = std::system(cmd.c_str());
-    out_ = dir_.Read("out");
-    err_ = dir_.Read("err");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
+  // ExpectOneLineError also checks that nothing was printed on stdout.
   void ExpectOneLineError(const std::string& args) {
-    SCOPED_TRACE(args);
-    EXPECT_NE(Run(args), 0);
-    EXPECT_EQ(err_.rfind("rcasctl: error: ", 0), 0u) << err_;
-    EXPECT_EQ(std::count(err_.begin(), err_.end(), '\n'), 1) << err_;
+    RcasctlTest::ExpectOneLineError(args);
     EXPECT_EQ(out_, "");
   }
-
-  TempDir dir_;
-  std::string binary_;
-  std::string out_;
-  std::string err_;
 };
 
 // KeyArgs turns a case's inputs.keys (and type) into decode options.

@@ -13,43 +13,22 @@
 #include "crypto/rsa.h"
 #include "crypto/x509.h"
 #include "tests/common/temp_dir.h"
+#include "tests/tools/rcasctl_runner.h"
 #include "tools/provisioning.h"
 
 namespace rcas::tools {
 namespace {
 
-using rcas::testing::TempDir;
 
 constexpr char kOp[] = "cdc202d5123e20f62b6d676ac72cb318";  // TS 35.208 set 1 OP
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-class Rcasctl : public ::testing::Test {
+class Rcasctl : public RcasctlTest {
  protected:
   void SetUp() override {
-    const char* build = std::getenv("RCAS_BUILD_DIR");
-    if (build == nullptr) {
-      GTEST_SKIP() << "RCAS_BUILD_DIR not set (ctest sets it)";
-    }
-    binary_ = std::string(build) + "/tools/rcasctl";
-    ASSERT_EQ(::access(binary_.c_str(), X_OK), 0) << binary_;
+    RcasctlTest::SetUp();
     pki_ = dir_.File("pki");
-  }
-
-  // Run runs rcasctl with `args`; returns the exit status and keeps stderr in err_.
-  int Run(const std::string& args) {
-    std::string cmd = binary_ + " " + args + " >" + dir_.File("out") + " 2>" + dir_.File("err");
-    int status = std::system(cmd.c_str());
-    err_ = dir_.Read("err");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  // ExpectOneLineError checks a failed run printed exactly one "rcasctl: error:" line.
-  void ExpectOneLineError(const std::string& args) {
-    SCOPED_TRACE(args);
-    EXPECT_NE(Run(args), 0);
-    EXPECT_EQ(err_.rfind("rcasctl: error: ", 0), 0u) << err_;
-    EXPECT_EQ(std::count(err_.begin(), err_.end(), '\n'), 1) << err_;
   }
 
   std::vector<CamRecord> ReadRecords(const std::string& path, ProvisioningKind kind) {
@@ -71,10 +50,7 @@ class Rcasctl : public ::testing::Test {
     }
   }
 
-  TempDir dir_;
-  std::string binary_;
   std::string pki_;
-  std::string err_;
 };
 
 TEST_F(Rcasctl, MakesAPkiWhoseOutputsPassTheChecks) {
