@@ -12,9 +12,9 @@
 #include "protocol/content.h"
 #include "protocol/framing.h"
 #include "protocol/session_keys.h"
+#include "tools/pcap_reader.h"
 #include "tools/rcasctl/command.h"
 #include "tools/rcasctl/decode_checks.h"
-#include "tools/rcasctl/pcap_reader.h"
 #include "tools/rcasctl/pki_store.h"
 #include "tools/rcasctl/print_content.h"
 

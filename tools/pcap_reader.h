@@ -1,10 +1,11 @@
 #pragma once
-// RCAS messages out of a capture file (pcap or pcapng, read with libpcap) for `rcasctl decode`.
-// Link layers: Ethernet (with up to two 802.1Q/802.1ad tags) and Linux cooked capture; IPv4
-// (unfragmented) and IPv6 (no extension headers). A UDP payload is one message (PROFILE §5.4);
-// TCP payloads are appended per flow (one direction of one connection) in arrival order and cut
-// with NextTcpFrame (§5.3) — no sequence-number reordering, so a capture with retransmissions or
-// loss may mis-frame. Everything else is skipped and counted.
+// RCAS messages out of a capture file (pcap or pcapng, read with libpcap) for `rcasctl decode`,
+// from a path or from memory (the fuzz target). Link layers: Ethernet (with up to two
+// 802.1Q/802.1ad tags) and Linux cooked capture; IPv4 (unfragmented) and IPv6 (no extension
+// headers). A UDP payload is one message (PROFILE §5.4); TCP payloads are appended per flow (one
+// direction of one connection) in arrival order and cut with NextTcpFrame (§5.3) — no
+// sequence-number reordering, so a capture with retransmissions or loss may mis-frame. Everything
+// else is skipped and counted.
 
 #include <cstdint>
 #include <string>
@@ -46,5 +47,10 @@ struct CaptureScan {
 // ReadCapture reads the whole file. Fails only if the file cannot be opened or read, or has an
 // unsupported link type; malformed packets are counted, not fatal.
 Result<CaptureScan> ReadCapture(const std::string& path);
+
+// ReadCaptureBytes is ReadCapture for a whole capture file held in memory (`capture`, not kept
+// after the call); `name` stands for the file in error messages. Fails as ReadCapture does, and
+// on empty input.
+Result<CaptureScan> ReadCaptureBytes(ByteView capture, const std::string& name);
 
 }  // namespace rcas::tools

@@ -1,8 +1,11 @@
-#include "tools/rcasctl/pcap_reader.h"
+#include "tools/pcap_reader.h"
 
 #include <arpa/inet.h>
 #include <pcap/pcap.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 
@@ -247,19 +250,13 @@ class TcpReassembler {
   std::map<std::string, TcpFlow> flows_;
 };
 
-}  // namespace
-
-Result<CaptureScan> ReadCapture(const std::string& path) {
-  char errbuf[PCAP_ERRBUF_SIZE] = {};
-  PcapPtr pcap(pcap_open_offline(path.c_str(), errbuf), &pcap_close);
-  if (!pcap) {
-    return Error{path + ": " + errbuf};
-  }
-  const int dlt = pcap_datalink(pcap.get());
+// Scan reads every packet of an opened capture; `name` prefixes the error messages.
+Result<CaptureScan> Scan(pcap_t* pcap, const std::string& name) {
+  const int dlt = pcap_datalink(pcap);
   if (!SupportedLink(dlt)) {
-    const char* name = pcap_datalink_val_to_name(dlt);
-    return Error{path + ": link type " +
-                 (name != nullptr ? std::string(name) : std::to_string(dlt)) +
+    const char* link = pcap_datalink_val_to_name(dlt);
+    return Error{name + ": link type " +
+                 (link != nullptr ? std::string(link) : std::to_string(dlt)) +
                  " not supported (Ethernet, Linux cooked or raw IP)"};
   }
   CaptureScan scan;
@@ -267,7 +264,7 @@ Result<CaptureScan> ReadCapture(const std::string& path) {
   pcap_pkthdr* header = nullptr;
   const u_char* data = nullptr;
   int rc = 0;
-  while ((rc = pcap_next_ex(pcap.get(), &header, &data)) == 1) {
+  while ((rc = pcap_next_ex(pcap, &header, &data)) == 1) {
     ++scan.packets;
     Segment segment;
     switch (Frame(dlt, ByteView(data, header->caplen), &segment)) {
@@ -301,10 +298,39 @@ Result<CaptureScan> ReadCapture(const std::string& path) {
         {scan.packets, false, segment.flow, Bytes(segment.payload.begin(), segment.payload.end())});
   }
   if (rc == -1) {
-    return Error{path + ": " + pcap_geterr(pcap.get())};
+    return Error{name + ": " + pcap_geterr(pcap)};
   }
   tcp.Finish();
   return scan;
+}
+
+}  // namespace
+
+Result<CaptureScan> ReadCapture(const std::string& path) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  PcapPtr pcap(pcap_open_offline(path.c_str(), errbuf), &pcap_close);
+  if (!pcap) {
+    return Error{path + ": " + errbuf};
+  }
+  return Scan(pcap.get(), path);
+}
+
+Result<CaptureScan> ReadCaptureBytes(ByteView capture, const std::string& name) {
+  if (capture.empty()) {
+    return Error{name + ": empty capture"};  // fmemopen may refuse a zero size
+  }
+  // Opened read-only, so the buffer is never written through the non-const pointer.
+  FILE* file = fmemopen(const_cast<uint8_t*>(capture.data()), capture.size(), "rb");
+  if (file == nullptr) {
+    return Error{name + ": " + std::strerror(errno)};
+  }
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  PcapPtr pcap(pcap_fopen_offline(file, errbuf), &pcap_close);  // closes `file` from now on
+  if (!pcap) {
+    std::fclose(file);
+    return Error{name + ": " + errbuf};
+  }
+  return Scan(pcap.get(), name);
 }
 
 }  // namespace rcas::tools
