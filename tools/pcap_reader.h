@@ -1,7 +1,7 @@
 #pragma once
 // RCAS messages out of a capture file (pcap or pcapng, read with libpcap) for `rcasctl decode`,
 // from a path or from memory (the fuzz target). Link layers: Ethernet (with up to two
-// 802.1Q/802.1ad tags) and Linux cooked capture; IPv4 (unfragmented) and IPv6 (no extension
+// 802.1Q/802.1ad tags), Linux cooked capture and raw IP; IPv4 (unfragmented) and IPv6 (no extension
 // headers). A UDP payload is one message (PROFILE §5.4); TCP payloads are appended per flow (one
 // direction of one connection) in arrival order and cut with NextTcpFrame (§5.3) — no
 // sequence-number reordering, so a capture with retransmissions or loss may mis-frame. Everything
