@@ -19,7 +19,6 @@
 namespace rcas::tools {
 namespace {
 
-
 constexpr char kOp[] = "cdc202d5123e20f62b6d676ac72cb318";  // TS 35.208 set 1 OP
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
