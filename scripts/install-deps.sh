@@ -8,6 +8,7 @@ packages=(
   clang libclang-rt-14-dev          # fuzz preset (libFuzzer, ASan, UBSan)
   libssl-dev                        # OpenSSL 3: RSA, X.509, reference crypto
   libipsec-mb-dev                   # Intel IPsec-MB 1.3: batched AES/HMAC
+  librocksdb-dev                    # RocksDB 7.8: the AC store
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev                # test vectors, tool output
   libcli11-dev                      # rcasctl command line
