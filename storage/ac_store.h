@@ -45,7 +45,10 @@ struct Report {
 };
 
 // WriteSet collects changes that Commit applies atomically, with one WAL write (and one fsync
-// when durable) for the whole set: the AC's group commit.
+// when durable) for the whole set: the AC's group commit. Values are encoded when added; a
+// change that cannot be stored (certificate over kMaxCertificateLen, sIGN-kpk not 256 octets
+// with a KPK, a reserved counter name) makes Commit refuse the whole set. Not thread-safe; a
+// moved-from set may only be assigned to or destroyed.
 class WriteSet {
  public:
   WriteSet();
