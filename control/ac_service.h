@@ -51,7 +51,6 @@ struct AcOptions {
   size_t workers = 1;
   size_t queue_capacity = 1 << 16;  // per worker
   size_t max_batch = 256;           // decisions per group commit
-  uint64_t replay_ttl_ms = 24ull * 3600 * 1000;
   std::function<uint64_t()> now_ms;  // default: the system clock
 };
 
