@@ -66,10 +66,9 @@ Status AcStore::IngestIdentities(const std::vector<std::string>& sst_paths) {
   rocksdb::IngestExternalFileOptions io;
   io.move_files = true;  // hard links when on the same filesystem, copies otherwise
   io.verify_checksums_before_ingest = true;
-  // Files that overlap each other go in one call each, in the caller's order, so each gets a
-  // newer sequence number than the one before and the later record of a CAM_ID wins. In one
-  // call RocksDB 7.8 accepts overlapping files but gives them one sequence number
-  // (docs/ac-store.md), which leaves the winner to file ordering inside L0.
+  // Files that overlap each other go in one call each, in the caller's order: each call gets a
+  // newer sequence number, so the later record of a CAM_ID wins. RocksDB 7.8 would do the same
+  // within one call, but its API does not promise it (docs/ac-store.md, "Bulk provisioning").
   std::vector<std::vector<std::string>> calls;
   if (Overlap(ranges)) {
     for (const std::string& path : sst_paths) {
