@@ -43,57 +43,41 @@ Error Undecodable(const std::string& what, size_t size) {
   return Error{what + ": undecodable value of " + std::to_string(size) + " octets"};
 }
 
+// ReadRecord reads and decodes one record: nullopt when absent, an error when unreadable.
+template <typename T>
+Result<std::optional<T>> ReadRecord(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                                    rocksdb::Slice key, const std::string& what,
+                                    bool (*decode)(ByteView, T&)) {
+  PinnedValue v;
+  Result<bool> found = Lookup(db, cf, key, v, what);
+  if (!found.ok()) {
+    return Error{found.error()};
+  }
+  if (!*found) {
+    return std::optional<T>();
+  }
+  std::optional<T> out(std::in_place);
+  if (!decode(v.view(), *out)) {
+    return Undecodable(what, v.view().size());
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::optional<CamState>> AcStore::GetState(const crypto::CamId& cam) const {
-  const std::string what = "cam_state of CAM " + ToHex(cam);
-  PinnedValue v;
-  Result<bool> found = Lookup(*impl_->db, impl_->cf[kCamStateCf], KeySlice(cam), v, what);
-  if (!found.ok()) {
-    return Error{found.error()};
-  }
-  if (!*found) {
-    return std::optional<CamState>();
-  }
-  CamState s;
-  if (!DecodeCamState(v.view(), s)) {
-    return Undecodable(what, v.view().size());
-  }
-  return std::optional<CamState>(s);
+  return ReadRecord<CamState>(*impl_->db, impl_->cf[kCamStateCf], KeySlice(cam),
+                              "cam_state of CAM " + ToHex(cam), DecodeCamState);
 }
 
 Result<std::optional<CamIdentity>> AcStore::GetIdentity(const crypto::CamId& cam) const {
-  const std::string what = "cam_identity of CAM " + ToHex(cam);
-  PinnedValue v;
-  Result<bool> found = Lookup(*impl_->db, impl_->cf[kCamIdentityCf], KeySlice(cam), v, what);
-  if (!found.ok()) {
-    return Error{found.error()};
-  }
-  if (!*found) {
-    return std::optional<CamIdentity>();
-  }
-  std::optional<CamIdentity> id(std::in_place);
-  if (!DecodeCamIdentity(v.view(), *id)) {
-    return Undecodable(what, v.view().size());
-  }
-  return id;
+  return ReadRecord<CamIdentity>(*impl_->db, impl_->cf[kCamIdentityCf], KeySlice(cam),
+                                 "cam_identity of CAM " + ToHex(cam), DecodeCamIdentity);
 }
 
 Result<std::optional<Pairing>> AcStore::GetPairing(const KeyPairingId& kpid) const {
-  const std::string what = "kpk of KeyPairingID " + ToHex(kpid);
-  PinnedValue v;
-  Result<bool> found = Lookup(*impl_->db, impl_->cf[kKpkCf], KeySlice(kpid), v, what);
-  if (!found.ok()) {
-    return Error{found.error()};
-  }
-  if (!*found) {
-    return std::optional<Pairing>();
-  }
-  std::optional<Pairing> p(std::in_place);
-  if (!DecodePairing(v.view(), *p)) {
-    return Undecodable(what, v.view().size());
-  }
-  return p;
+  return ReadRecord<Pairing>(*impl_->db, impl_->cf[kKpkCf], KeySlice(kpid),
+                             "kpk of KeyPairingID " + ToHex(kpid), DecodePairing);
 }
 
 Result<bool> AcStore::HasCass(const crypto::CassId& cass) const {
