@@ -2,15 +2,23 @@
 
 #include <stdlib.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace rcas::tools {
 namespace {
+
+constexpr size_t kBatchRecords = 1024;
+constexpr size_t kBatchesInFlight = 4;
 
 // SstFolder is a fresh folder for one ingest's SST files, removed with its contents when the
 // ingest ends. The name is random (mkdtemp) so that a --tmp shared by several runs is safe and
@@ -37,6 +45,111 @@ class SstFolder {
   explicit SstFolder(std::string path) : path_(std::move(path)) {}
   std::string path_;
 };
+
+// Batch carries decoded records from the reading thread to the writing one. Batches are
+// recycled, so the identities' buffers are reused and memory stays flat.
+struct Batch {
+  std::array<crypto::CamId, kBatchRecords> cams{};
+  std::array<storage::CamIdentity, kBatchRecords> identities;
+  size_t count = 0;
+};
+
+// BatchPipe: one producer (ReadBatches), one consumer; kBatchesInFlight batches in all.
+class BatchPipe {
+ public:
+  BatchPipe() {
+    for (size_t i = 0; i < kBatchesInFlight; ++i) {
+      batches_.push_back(std::make_unique<Batch>());
+      free_.push_back(batches_.back().get());
+    }
+  }
+
+  // Producer side. GetFree returns nullptr once the consumer cancelled.
+  Batch* GetFree() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return cancelled_ || !free_.empty(); });
+    if (cancelled_) {
+      return nullptr;
+    }
+    Batch* b = free_.back();
+    free_.pop_back();
+    return b;
+  }
+  void PushFull(Batch* b) {
+    std::lock_guard lock(mu_);
+    full_.push_back(b);
+    cv_.notify_all();
+  }
+  // Close ends the stream: ok once the file's end record verified, else the reader's error.
+  void Close(Status end) {
+    std::lock_guard lock(mu_);
+    end_ = std::move(end);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+  // Consumer side. PopFull returns nullptr when the stream is closed and drained.
+  Batch* PopFull() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return closed_ || !full_.empty(); });
+    if (full_.empty()) {
+      return nullptr;
+    }
+    Batch* b = full_.front();
+    full_.pop_front();
+    return b;
+  }
+  void Recycle(Batch* b) {
+    std::lock_guard lock(mu_);
+    free_.push_back(b);
+    cv_.notify_all();
+  }
+  void Cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+  // end is the producer's verdict; valid once PopFull returned nullptr.
+  Status end() {
+    std::lock_guard lock(mu_);
+    return end_;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Batch>> batches_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Batch*> free_;
+  std::deque<Batch*> full_;
+  bool closed_ = false;
+  bool cancelled_ = false;
+  Status end_ = OkStatus();
+};
+
+// ReadBatches reads the whole file into the pipe and closes it with the reader's verdict.
+void ReadBatches(ProvisioningReader& reader, BatchPipe& pipe) {
+  CamRecord record;
+  for (;;) {
+    Batch* b = pipe.GetFree();
+    if (b == nullptr) {
+      pipe.Close(OkStatus());  // the consumer failed and has its own error
+      return;
+    }
+    b->count = 0;
+    while (b->count < kBatchRecords) {
+      Result<bool> more = reader.Next(record);
+      if (!more || !*more) {
+        pipe.PushFull(b);
+        pipe.Close(more.ok() ? OkStatus() : Status(Error{more.error()}));
+        return;
+      }
+      b->cams[b->count] = record.cam_id;
+      ToCamIdentity(record, b->identities[b->count]);
+      ++b->count;
+    }
+    pipe.PushFull(b);
+  }
+}
 
 }  // namespace
 
@@ -65,23 +178,29 @@ Result<IngestSummary> IngestProvisioningFile(storage::AcStore& store, const std:
   if (!writer) {
     return Error{writer.error()};
   }
-  CamRecord record;
-  storage::CamIdentity identity;
-  for (;;) {
-    Result<bool> more = reader->Next(record);
-    if (!more) {
-      return Error{path + ": " + more.error() + "; nothing ingested"};
+  // Reading (SHA-256, decode) on its own thread overlaps with encoding and writing the SST
+  // files on this one.
+  BatchPipe pipe;
+  std::thread read_thread([&reader = *reader, &pipe] { ReadBatches(reader, pipe); });
+  Status written = OkStatus();
+  uint64_t added = 0;
+  for (Batch* b; (b = pipe.PopFull()) != nullptr; pipe.Recycle(b)) {
+    for (size_t i = 0; written.ok() && i < b->count; ++i) {
+      written = (*writer)->Add(b->cams[i], b->identities[i]);
+      if (options.progress && ++added % kIngestProgressEvery == 0) {
+        options.progress(added);
+      }
     }
-    if (!*more) {
-      break;  // end record verified: count and SHA-256 match
+    if (!written.ok()) {
+      pipe.Cancel();
     }
-    ToCamIdentity(record, identity);
-    if (Status s = (*writer)->Add(record.cam_id, identity); !s) {
-      return Error{s.error() + "; nothing ingested"};
-    }
-    if (options.progress && reader->count() % kIngestProgressEvery == 0) {
-      options.progress(reader->count());
-    }
+  }
+  read_thread.join();
+  if (!written.ok()) {
+    return Error{written.error() + "; nothing ingested"};
+  }
+  if (Status end = pipe.end(); !end) {
+    return Error{path + ": " + end.error() + "; nothing ingested"};
   }
   auto files = (*writer)->Finish();
   if (!files) {

@@ -42,7 +42,8 @@ struct IngestSummary {
 // its identities into `store`; a corrupt, truncated or unreadable file ingests nothing and the
 // error says why. Identities of CAM_IDs already in the store are replaced; their Annex C state
 // and pairings are not touched (AcStore::IngestIdentities). The SST folder is removed whatever
-// happens. Runs on the calling thread; memory is bounded by records_per_file.
+// happens. The file is read and decoded on a second thread while the calling thread writes the
+// SST files (and calls `progress`); memory is bounded by records_per_file.
 Result<IngestSummary> IngestProvisioningFile(storage::AcStore& store, const std::string& path,
                                              const IngestOptions& options);
 

@@ -148,6 +148,21 @@ TEST_F(AcIngest, CorruptOrTruncatedFileIngestsNothing) {
   EXPECT_EQ(Cams(), 20u);
 }
 
+TEST_F(AcIngest, RecordTheStoreRefusesStopsTheReaderAndIngestsNothing) {
+  std::vector<CamRecord> records;
+  for (uint64_t n = 1; n <= 8000; ++n) {  // more batches than are in flight at once
+    records.push_back(MakeRecord(n, ProvisioningKind::kAc));
+  }
+  records[10].certificate_der.assign(storage::kMaxCertificateLen + 1, 0x30);
+  Write("f.rcpv", records);
+  auto summary = Ingest("f.rcpv", 4);
+  ASSERT_FALSE(summary.ok());
+  EXPECT_NE(summary.error().find("certificate"), std::string::npos) << summary.error();
+  EXPECT_NE(summary.error().find("nothing ingested"), std::string::npos) << summary.error();
+  EXPECT_EQ(Cams(), 0u);
+  NoSstFolderLeft();
+}
+
 TEST_F(AcIngest, ReIngestReplacesIdentitiesAndKeepsState) {
   std::vector<CamRecord> first = {MakeRecord(1, ProvisioningKind::kAc),
                                   MakeRecord(2, ProvisioningKind::kAc)};
