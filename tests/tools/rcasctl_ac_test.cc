@@ -1,6 +1,7 @@
 // End to end: `rcasctl ac ...` on a store provisioned from `rcasctl pki cams`: counts, state
-// changes visible in show, no secret in any output, corrupt input ingesting nothing, and one
-// error line for every kind of bad input.
+// changes visible in show, no secret in any output (Ki/OPc, and a KPK and sIGN-kpk made by the
+// AC service in-process), corrupt input ingesting nothing, and one error line for every kind of
+// bad input.
 
 #include <gtest/gtest.h>
 
@@ -10,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "control/ac_service.h"
+#include "crypto/rsa.h"
 #include "tests/tools/rcasctl_runner.h"
 #include "tools/provisioning.h"
 
@@ -156,6 +159,66 @@ TEST_F(RcasctlAc, ProvisionsInspectsAndChangesCams) {
   ASSERT_EQ(Run("ac cass remove" + db_ + " 0000000A"), 0) << err_;
   ASSERT_EQ(Run("ac cass remove" + db_ + " 0000000A"), 0) << err_;
   EXPECT_EQ(out_, "CASS 0000000A was not known\n");
+}
+
+// A KeyRequest through the AC service makes the pairing's KPK and sIGN-kpk, a purchase report
+// is stored; the commands show that they exist and never their values.
+TEST_F(RcasctlAc, ShowsPairingAndReportsButNeverTheKpk) {
+  ASSERT_EQ(Run("ac cass add" + db_ + " 0000000a"), 0) << err_;
+  ASSERT_EQ(Run("ac ingest" + db_ + " " + prov_), 0) << err_;
+  CamRecord record;
+  {
+    auto reader = ProvisioningReader::Open(prov_);
+    ASSERT_TRUE(reader.ok());
+    for (int i = 0; i < 5; ++i) {  // kCam is the fifth CAM
+      ASSERT_TRUE(*reader->Next(record));
+    }
+    ASSERT_EQ(ToHex(record.cam_id), kCam);
+  }
+  std::vector<std::string> secrets = Secrets();
+  {
+    storage::StoreOptions o;
+    o.path = dir_.File("db");
+    auto store = storage::AcStore::Open(o);
+    ASSERT_TRUE(store.ok()) << store.error();
+    auto root = crypto::RsaPrivateKey::FromPem(dir_.Read("pki/ac-root.key.pem"));
+    ASSERT_TRUE(root.ok()) << root.error();
+    control::AcService ac(**store, std::make_shared<const crypto::RsaPrivateKey>(std::move(*root)),
+                          control::AcOptions{});
+    control::AcRequest req;
+    req.kind = control::AcRequestKind::kNormalKeyRequest;
+    req.cam_id = record.cam_id;
+    req.dsc_id = record.dsc_id;
+    req.cass_id = {0, 0, 0, 0x0a};
+    req.certificate_der = record.certificate_der;
+    control::AcResult keyed = ac.Call(req);
+    ASSERT_TRUE(keyed.ok) << keyed.error << " " << control::RefusalName(keyed.refusal);
+    secrets.push_back(ToHex(keyed.kpk.view()));
+    secrets.push_back(ToHex(keyed.sign_kpk).substr(0, 64));
+    req.kind = control::AcRequestKind::kPurchaseReport;
+    req.report = {0xca, 0xfe, 0x01};
+    ASSERT_TRUE(ac.Call(req).ok);
+  }
+  ASSERT_EQ(Run("ac show" + db_ + " " + kCam), 0) << err_;
+  EXPECT_NE(out_.find("KPK present (not shown), sIGN-kpk present (256 octets, not shown)"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(out_.find("reports          1\n"), std::string::npos) << out_;
+  ExpectNoSecret(secrets);
+  json cam = Show();
+  EXPECT_EQ(cam["pairing"]["has_kpk"], true);
+  EXPECT_EQ(cam["pairing"]["sign_kpk_octets"], 256);
+  ExpectNoSecret(secrets);
+  ASSERT_EQ(Run("ac export" + db_), 0) << err_;
+  EXPECT_NE(out_.find(R"("has_kpk":true)"), std::string::npos) << out_;
+  ExpectNoSecret(secrets);
+  ASSERT_EQ(Run("ac stats --json" + db_), 0) << err_;
+  EXPECT_EQ(json::parse(out_)["pairings_with_kpk"], 1);
+  EXPECT_EQ(json::parse(out_)["reports"], 1);
+  ASSERT_EQ(Run("ac reports" + db_ + " " + kCam), 0) << err_;
+  EXPECT_EQ(out_.rfind("purchase ", 0), 0u) << out_;
+  EXPECT_NE(out_.find("CASS 0000000A  3 octets  cafe01\n"), std::string::npos) << out_;
+  EXPECT_NE(out_.find(": 1 reports\n"), std::string::npos) << out_;
 }
 
 TEST_F(RcasctlAc, CorruptOrTruncatedFileIngestsNothing) {
