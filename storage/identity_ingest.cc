@@ -65,7 +65,9 @@ Status AcStore::IngestIdentities(const std::vector<std::string>& sst_paths) {
   }
   rocksdb::IngestExternalFileOptions io;
   io.move_files = true;  // hard links when on the same filesystem, copies otherwise
-  io.verify_checksums_before_ingest = true;
+  // Not verified again: IdentitySstWriter wrote them moments ago (block checksums still guard
+  // every later read).
+  io.verify_checksums_before_ingest = false;
   // Files that overlap each other go in one call each, in the caller's order: each call gets a
   // newer sequence number, so the later record of a CAM_ID wins. RocksDB 7.8 would do the same
   // within one call, but its API does not promise it (docs/ac-store.md, "Bulk provisioning").

@@ -19,18 +19,71 @@ struct IdentitySstWriter::Impl {
   std::vector<std::string> files;
   uint64_t count = 0;
   bool finished = false;
+  // Input in increasing CAM_ID order (what `rcasctl pki cams` writes) streams straight into
+  // `stream` with no buffer and no sort; the first record out of order ends streaming.
+  bool streaming = true;
+  std::unique_ptr<rocksdb::SstFileWriter> stream;
+  size_t streamed = 0;  // records in the open stream file
+  crypto::CamId last{};
+  Bytes encoded;  // reused for every record; wiped after use (it holds Ki/OPc)
 
+  std::string NextPath() const;
   Status WriteFile();
+  Status Stream(const crypto::CamId& cam, ByteView value);
+  Status EndStream();
 };
+
+std::string IdentitySstWriter::Impl::NextPath() const {
+  char name[32];
+  std::snprintf(name, sizeof(name), "ingest-%06zu.sst", files.size() + 1);
+  return (std::filesystem::path(dir) / name).string();
+}
+
+// Stream appends `value` (the encoded identity of `cam`) to the open stream file, opening one
+// when needed and closing it at records_per_file so that files stay bounded.
+Status IdentitySstWriter::Impl::Stream(const crypto::CamId& cam, ByteView value) {
+  const std::string path = NextPath();
+  rocksdb::Status s;
+  if (!stream) {
+    stream = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options);
+    s = stream->Open(path);
+  }
+  if (s.ok()) {
+    s = stream->Put(KeySlice(cam),
+                    rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size()));
+  }
+  if (!s.ok()) {
+    stream.reset();
+    return StoreError("identity SST " + path, s);
+  }
+  last = cam;
+  if (++streamed == records_per_file) {
+    return EndStream();
+  }
+  return OkStatus();
+}
+
+Status IdentitySstWriter::Impl::EndStream() {
+  if (!stream) {
+    return OkStatus();
+  }
+  const std::string path = NextPath();
+  rocksdb::Status s = stream->Finish();
+  stream.reset();
+  streamed = 0;
+  if (!s.ok()) {
+    return StoreError("identity SST " + path, s);
+  }
+  files.push_back(path);
+  return OkStatus();
+}
 
 // WriteFile sorts the buffer by CAM_ID, keeps the last record of each CAM_ID (stable sort:
 // "last" is the order of Add) and writes one SST file.
 Status IdentitySstWriter::Impl::WriteFile() {
   std::stable_sort(buffer.begin(), buffer.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  char name[32];
-  std::snprintf(name, sizeof(name), "ingest-%06zu.sst", files.size() + 1);
-  const std::string path = (std::filesystem::path(dir) / name).string();
+  const std::string path = NextPath();
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
   rocksdb::Status s = writer.Open(path);
   for (size_t i = 0; s.ok() && i < buffer.size(); ++i) {
@@ -84,11 +137,24 @@ Status IdentitySstWriter::Add(const crypto::CamId& cam, const CamIdentity& id) {
                  std::to_string(id.certificate_der.size()) + " octets, the limit is " +
                  std::to_string(kMaxCertificateLen)};
   }
-  Bytes v;
+  Bytes& v = w.encoded;
+  v.clear();
   EncodeCamIdentity(id, v);
+  ++w.count;
+  if (w.streaming && (w.count == 1 || w.last < cam)) {
+    Status s = w.Stream(cam, v);
+    OPENSSL_cleanse(v.data(), v.size());
+    return s;
+  }
+  if (w.streaming) {  // out of order: what was streamed is one sorted file, the rest is sorted
+    w.streaming = false;
+    if (Status s = w.EndStream(); !s.ok()) {
+      OPENSSL_cleanse(v.data(), v.size());
+      return s;
+    }
+  }
   w.buffer.emplace_back(cam, crypto::SecretBytes(v));
   OPENSSL_cleanse(v.data(), v.size());
-  ++w.count;
   if (w.buffer.size() >= w.records_per_file) {
     return w.WriteFile();
   }
@@ -101,6 +167,9 @@ Result<std::vector<std::string>> IdentitySstWriter::Finish() {
     return Error{"identity SST writer: Finish called twice"};
   }
   w.finished = true;
+  if (Status s = w.EndStream(); !s.ok()) {
+    return Error{s.error()};
+  }
   if (!w.buffer.empty()) {
     Status s = w.WriteFile();
     if (!s.ok()) {

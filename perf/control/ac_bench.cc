@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -53,14 +54,14 @@ void Fill(MutableByteView out, uint64_t& x) {
     uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     z ^= z >> 31;
-    for (size_t j = 0; j < 8 && i + j < out.size(); ++j) {
-      out[i + j] = static_cast<uint8_t>(z >> (8 * j));
-    }
+    std::memcpy(out.data() + i, &z, std::min<size_t>(8, out.size() - i));
   }
 }
 
-// A provisioned CAM as the ingest sees it: Ki/OPc and a certificate-sized blob (880 octets,
-// the size of the CAM certificates `rcasctl pki cams` issues).
+// A provisioned CAM as the ingest sees it: Ki/OPc and a certificate-sized blob (880 octets, the
+// size of the CAM certificates `rcasctl pki cams` issues) of which 368 octets are the same for
+// every CAM (names, OIDs, extensions) and 512 are its own (public key and signature), so that
+// LZ4 sees what it would see in real certificates.
 storage::CamIdentity Identity(uint64_t i) {
   storage::CamIdentity id;
   id.dsc_id = DscOf(i);
@@ -70,7 +71,9 @@ storage::CamIdentity Identity(uint64_t i) {
     Fill(k.opc.mutable_view(), x);
   }
   id.certificate_der = Bytes(880);
-  Fill(id.certificate_der, x);
+  uint64_t shared = 0;
+  Fill(MutableByteView(id.certificate_der).first(368), shared);
+  Fill(MutableByteView(id.certificate_der).subspan(368), x);
   return id;
 }
 

@@ -71,7 +71,9 @@ TEST(IdentityIngest, UnsortedInputAcrossFilesWithDuplicatesLastWins) {
   records.emplace_back(3, 9003);                      // same file as an earlier 3? any file
   records.emplace_back(3, 9004);                      // twice in one file: the later
   const auto files = WriteFiles(d.dir().File("sst"), 100, records);
-  ASSERT_EQ(files.size(), (records.size() + 99) / 100);
+  // The sorted run at the start streams into a file of its own; the rest is sorted per 100.
+  ASSERT_GE(files.size(), (records.size() + 99) / 100);
+  ASSERT_LE(files.size(), (records.size() + 99) / 100 + 1);
   auto store = d.Open();
   ASSERT_TRUE(store->IngestIdentities(files).ok());
   ExpectIdentity(*store, 500, 9500);
