@@ -1,0 +1,100 @@
+// Multi-buffer AES-128-CBC encryption across streams (crypto/cbc_burst.h).
+
+#include "crypto/cbc_burst.h"
+
+#include <intel-ipsec-mb.h>
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "crypto/burst_scratch.h"
+
+namespace rcas::crypto {
+
+Status CbcStream::Init(ByteView key, ByteView iv) {
+  Wipe();
+  if (key.size() != kAesKeyLen || iv.size() != kAesBlock) {
+    return Error{"CbcStream: key and IV must be 16 octets"};
+  }
+  KeySetup().aes128_keyexp(key.data(), enc_keys_, dec_keys_);
+  std::memcpy(iv_, iv.data(), kAesBlock);
+  ready_ = true;
+  return OkStatus();
+}
+
+void CbcStream::Wipe() {
+  OPENSSL_cleanse(enc_keys_, sizeof(enc_keys_));
+  OPENSSL_cleanse(dec_keys_, sizeof(dec_keys_));
+  OPENSSL_cleanse(iv_, sizeof(iv_));
+  ready_ = false;
+}
+
+namespace {
+
+bool Valid(const CbcChunk& c) {
+  return c.stream != nullptr && c.stream->ready() && c.in != nullptr && c.out != nullptr &&
+         c.len > 0 && c.len % kAesBlock == 0;
+}
+
+}  // namespace
+
+size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks) noexcept {
+  BurstScratch& s = mb.scratch();
+  size_t pos = 0;
+  while (pos < chunks.size()) {
+    // One IPsec-MB burst: a run of chunks with no stream twice, because every
+    // lane reads its stream's IV before any lane writes it back.
+    uint32_t n = 0;
+    size_t bytes = 0;
+    size_t end = pos;
+    for (; end < chunks.size() && n < kBurstMax && end - pos < UINT16_MAX; ++end) {
+      CbcChunk& c = chunks[end];
+      c.ok = false;
+      if (!Valid(c)) {
+        continue;
+      }
+      bool repeated = false;
+      for (uint32_t k = 0; k < n && !repeated; ++k) {
+        repeated = chunks[pos + s.owner[k]].stream == c.stream;
+      }
+      if (repeated) {
+        break;
+      }
+      IMB_JOB& j = s.jobs[n];
+      j.src = c.in;
+      j.dst = c.out;
+      j.cipher_start_src_offset_in_bytes = 0;
+      j.msg_len_to_cipher_in_bytes = c.len;
+      j.iv = c.stream->iv_;
+      j.iv_len_in_bytes = kAesBlock;
+      j.enc_keys = c.stream->enc_keys_;
+      j.dec_keys = c.stream->dec_keys_;
+      j.key_len_in_bytes = IMB_KEY_128_BYTES;
+      j.cipher_mode = IMB_CIPHER_CBC;
+      j.hash_alg = IMB_AUTH_NULL;
+      s.owner[n++] = static_cast<uint16_t>(end - pos);
+      bytes += c.len;
+    }
+    const bool done =
+        n == 0 || IMB_SUBMIT_CIPHER_BURST(mb.ForCipher(n, bytes / n), s.jobs.data(), n,
+                                          IMB_CIPHER_CBC, IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES) == n;
+    for (uint32_t k = 0; k < n && done; ++k) {
+      CbcChunk& c = chunks[pos + s.owner[k]];
+      std::memcpy(c.stream->iv_, c.out + c.len - kAesBlock, kAesBlock);
+      c.ok = true;
+    }
+    pos = end;
+  }
+  // Survivors first, in order; rejects are rare, so rotating each one is cheap.
+  size_t passed = 0;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    if (chunks[i].ok) {
+      std::rotate(chunks.begin() + passed, chunks.begin() + i, chunks.begin() + i + 1);
+      ++passed;
+    }
+  }
+  return passed;
+}
+
+}  // namespace rcas::crypto
