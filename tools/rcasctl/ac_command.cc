@@ -51,11 +51,16 @@ void AddAcCommand(CLI::App& app, int& exit_code) {
 
   CLI::App* cass = ac->add_subcommand("cass", "the CASS_IDs the first check knows");
   cass->require_subcommand(1);
-  for (auto [name, action] :
-       {std::pair{"add", CassAction::kAdd}, std::pair{"remove", CassAction::kRemove}}) {
+  struct CassCommand {
+    const char* name;
+    const char* help;
+    CassAction action;
+  };
+  for (const CassCommand c : {CassCommand{"add", "add a CASS_ID", CassAction::kAdd},
+                              CassCommand{"remove", "remove a CASS_ID", CassAction::kRemove}}) {
     CLI::App* cmd =
-        AddCommand(cass, name, action == CassAction::kAdd ? "add a CASS_ID" : "remove a CASS_ID", a,
-                   exit_code, [action](const AcArgs& x) { return RunAcCass(x, action); });
+        AddCommand(cass, c.name, c.help, a, exit_code,
+                   [action = c.action](const AcArgs& x) { return RunAcCass(x, action); });
     cmd->add_option("CASS_ID", a->cass_hex, "CASS_ID, 8 hex digits")
         ->required()
         ->check(HexOctets(crypto::kCassIdLen));
