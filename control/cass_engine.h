@@ -1,0 +1,159 @@
+#pragma once
+// CassEngine: the transport-agnostic CASS (PROFILE §15.4 normal mode, §15.5 fast mode). It takes
+// framed messages from CAMs and produces messages to send; the I/O loop only moves bytes.
+//
+// Threading: every method runs on one control thread, which never blocks: RSA signatures go to
+// the RsaBatcher, AC requests to the AcService; both answer onto queues whose eventfds
+// (ac_event_fd, rsa_event_fd) tell the I/O loop to call Tick. Certificate and signature
+// verification of the first request (public-key operations) run inline (docs/cass-engine.md).
+// Failures are answered with the Status of PROFILE §14 or dropped and counted (CassCounters);
+// nothing is thrown.
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "control/ac_service.h"
+#include "control/campaign.h"
+#include "control/cass_session.h"
+#include "control/cass_types.h"
+#include "control/cass_zone.h"
+#include "control/session_table.h"
+#include "control/timing_wheel.h"
+#include "crypto/rsa_batch.h"
+#include "crypto/rsa_batcher.h"
+#include "crypto/x509.h"
+#include "protocol/content.h"
+#include "protocol/header.h"
+#include "protocol/protect.h"
+#include "storage/ac_store.h"
+
+namespace rcas::control {
+
+// CassTimeouts: PROFILE §5.5 and §15.4, in milliseconds.
+struct CassTimeouts {
+  uint64_t ac_ms = 30'000;                       // AC_WAIT (either stage)
+  uint64_t cam_reg_ms = 60'000;                  // W_CAMREG
+  uint64_t idle_ms = 60'000;                     // ESTABLISHED with nothing due
+  uint64_t purchase_report_ms = 30'000;          // after RenewConfirm(TRUE) with purchaseReport-Req
+  uint64_t request_ms = 30'000;                  // TCP: LogRequest answer
+  uint64_t download_ms = 1'800'000;              // T_download after RenewInfo
+  uint64_t linger_ms = 60'000;                   // cached answers after CLOSED (§23 item 4)
+  uint64_t replay_ms = 7ull * 24 * 3600 * 1000;  // T_replay (§6.2)
+  std::array<uint64_t, 4> udp_retransmit_ms = {2'000, 4'000, 8'000, 16'000};
+  uint64_t udp_final_wait_ms = 32'000;
+};
+
+struct CassEngineConfig {
+  Bytes cass_certificate_der;
+  std::shared_ptr<const crypto::RsaBatchKey> cass_key;  // signs KeyResponse / KeyRegResponse
+  std::shared_ptr<const crypto::TrustAnchor> ac_root;   // checks CAM certificates (§10.4)
+  AnnexCMode annex_c_mode = AnnexCMode::kC1;            // C2: RenewConfirm goes to the AC
+  CassTimeouts timeouts;
+};
+
+class CassEngine {
+ public:
+  // The references must outlive the engine. `now_ms` is Unix time in milliseconds (the replay
+  // set is persistent and certificates are checked against it).
+  CassEngine(CassEngineConfig config, CassZone zone, AcService& ac, storage::AcStore& store,
+             crypto::RsaBatcher& rsa, CampaignSource& campaign, ImagePublisher& images,
+             uint64_t now_ms);
+  // ~CassEngine waits (bounded) for the AC answers still in flight: they target its queue.
+  ~CassEngine();
+  CassEngine(const CassEngine&) = delete;
+  CassEngine& operator=(const CassEngine&) = delete;
+
+  // OnMessage handles one framed message from `peer`: a UDP datagram that passed
+  // CheckUdpDatagram, or one TCP frame from NextTcpFrame.
+  void OnMessage(const PeerRef& peer, ByteView message, uint64_t now_ms);
+  // OnPeerClosed: the TCP connection is gone; its session ends.
+  void OnPeerClosed(uint64_t connection, uint64_t now_ms);
+  // Tick drains the AC and RSA answers and fires the timers due at now_ms.
+  void Tick(uint64_t now_ms);
+  // TakeOutput appends the messages to send, in order, and forgets them.
+  void TakeOutput(std::vector<OutMessage>& out);
+
+  int ac_event_fd() const { return cq_->event_fd(); }
+  int rsa_event_fd() const { return rsa_inbox_->event_fd; }
+  const CassCounters& counters() const { return counters_; }
+  // zone is for the announce scheduler (CHK, CASSInfo); RotateChk through it.
+  CassZone& zone() { return zone_; }
+  size_t sessions() const { return table_.size(); }
+
+ private:
+  friend class CassEnginePeer;  // tests
+
+  struct Signed {
+    uint64_t session;
+    Bytes message;  // header || content || signature; empty: signing failed
+  };
+  // RsaInbox receives signatures from the batcher's threads.
+  struct RsaInbox {
+    RsaInbox();
+    ~RsaInbox();
+    std::mutex mu;
+    std::vector<Signed> done;
+    int event_fd = -1;
+  };
+  enum TimerKind : uint64_t { kDeadline = 0, kRetransmit = 1 };
+
+  // cass_engine.cc: plumbing.
+  void Send(const PeerRef& peer, Bytes bytes, bool close_after = false);
+  void Arm(CassSession& s, uint64_t after_ms);
+  void ArmRetransmit(CassSession& s, uint64_t after_ms);
+  void EndSession(CassSession& s, bool failed);
+  void OnTimer(uint64_t payload);
+  void OnDeadline(CassSession& s);
+  CassSession* FindKeyedSession(const PeerRef& peer, const protocol::Header& h);
+  bool SubmitAc(CassSession& s, AcRequest&& request);
+  AcRequest RequestFor(const CassSession& s, AcRequestKind kind) const;
+
+  // cass_first_request.cc: KeyRequest / KeyRegRequest (§13.3, §13.11).
+  void OnFirstRequest(const PeerRef& peer, ByteView message);
+  // cass_keying.cc: normal mode (§13.4-§13.6) and fast mode (§13.12).
+  void OnAcResult(AcResult& r);
+  void OnKeyMaterial(CassSession& s, AcResult& r);
+  void SignAndSend(CassSession& s, protocol::MessageType type, ByteView content);
+  void OnSigned(Signed& done);
+  void OnCamReg(const PeerRef& peer, ByteView message, const protocol::Header& h);
+  void OnCamRegAc(CassSession& s, const AcResult& r);
+  // cass_renewal.cc: RenewInfo, RenewConfirm, PurchaseReport, LogRequest / LogResponse.
+  void StartRenewal(CassSession& s);
+  bool SendRenewInfo(CassSession& s);
+  void SendLogRequest(CassSession& s);
+  void SendRequest(CassSession& s, protocol::MessageType type, ByteView content);
+  void OnRetransmit(CassSession& s);
+  void OnCamResponse(const PeerRef& peer, ByteView message, const protocol::Header& h);
+  void OnRenewConfirm(CassSession& s, const protocol::RenewConfirmContent& c);
+  void AfterRenewal(CassSession& s);
+  void SubmitReport(CassSession& s, AcRequestKind kind, ByteView body);
+  // cass_status.cc: the Status the CASS sends (§9.5, §14) and the ones it receives.
+  void RefuseFirst(const PeerRef& peer, CassSession* s, ByteView session_id, uint64_t nonce,
+                   protocol::MessageType type, protocol::StatusCode code);
+  void FailKeyed(CassSession& s, protocol::MessageType answered, ByteView session_id,
+                 uint64_t nonce, protocol::StatusCode code);
+  void OnCamStatus(const PeerRef& peer, ByteView message, const protocol::Header& h);
+
+  CassEngineConfig config_;
+  CassZone zone_;
+  AcService& ac_;
+  storage::AcStore& store_;
+  crypto::RsaBatcher& rsa_;
+  CampaignSource& campaign_;
+  ImagePublisher& images_;
+  std::unique_ptr<CompletionQueue> cq_;
+  std::shared_ptr<RsaInbox> rsa_inbox_;
+  SessionTable table_;
+  TimingWheel wheel_;
+  std::vector<OutMessage> out_;
+  CassCounters counters_;
+  uint64_t now_ms_;
+  uint64_t ac_in_flight_ = 0;
+  std::vector<AcResult> ac_scratch_;
+  std::vector<Signed> rsa_scratch_;
+  std::vector<uint64_t> timer_scratch_;
+};
+
+}  // namespace rcas::control

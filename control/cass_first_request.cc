@@ -1,0 +1,131 @@
+// The signed first request of a session: KeyRequest (normal, PROFILE §13.3) and KeyRegRequest
+// (fast, §13.11). Order: framing, DER (0x81), duplicates of a known sessionID (cache, §5.5),
+// certificate and signature (0x05), reuse of a sessionID (0x82, §23 items 3, 19), the replay set
+// (0x82), then the AC (0x83 when its queue is full).
+
+#include <algorithm>
+
+#include "control/cass_engine.h"
+#include "protocol/protect_signed.h"
+
+namespace rcas::control {
+
+using protocol::MessageType;
+using protocol::StatusCode;
+
+namespace {
+
+// FirstRequest is the part of KeyRequest / KeyRegRequest the checks need (views into the
+// message).
+struct FirstRequest {
+  ByteView session_id;
+  ByteView key_pairing_id;
+  ByteView certificate;
+  ByteView cam_id_field;  // fast mode only
+  ByteView hw;
+  ByteView sw;
+};
+
+protocol::DecodeError DecodeFirst(MessageType type, ByteView content, FirstRequest* out) {
+  if (type == MessageType::kKeyRequest) {
+    protocol::KeyRequestContent c;
+    const protocol::DecodeError e = protocol::Decode(content, &c);
+    *out = {c.session_id, c.key_pairing_id, c.cam_certificate, {}, {}, {}};
+    return e;
+  }
+  protocol::KeyRegRequestContent c;
+  const protocol::DecodeError e = protocol::Decode(content, &c);
+  *out = {c.session_id, c.key_pairing_id, c.cam_certificate, c.cam_id, c.hw_version, c.sw_version};
+  return e;
+}
+
+Bytes ZeroSessionId() { return Bytes(protocol::kSessionIdLen, 0); }
+
+}  // namespace
+
+void CassEngine::OnFirstRequest(const PeerRef& peer, ByteView message) {
+  protocol::SignedMessage m;
+  if (protocol::ParseSigned(message, &m) != protocol::ProtectError::kOk) {
+    counters_.Add(CassCounter::kRxBadFrame);
+    return;
+  }
+  const MessageType type = m.header.type;
+  const uint64_t nonce = m.header.nonce;
+  FirstRequest req;
+  if (DecodeFirst(type, m.content, &req) != protocol::DecodeError::kNone) {
+    const auto peeked = protocol::PeekSessionId(m.content);  // §23 item 1
+    RefuseFirst(peer, nullptr, peeked ? *peeked : ZeroSessionId(), nonce, type,
+                StatusCode::kMalformed);
+    return;
+  }
+  storage::SessionId sid;
+  CopyTo(sid, req.session_id);
+  CassSession* known = table_.BySessionId(sid);
+  if (known != nullptr && known->first_type == type && known->first_nonce == nonce) {
+    const ResponseCache::Lookup got = known->cache.Find(type, nonce, message);
+    if (got.verdict == ResponseCache::Verdict::kAnswered) {
+      counters_.Add(CassCounter::kRxDuplicateAnswered);
+      Send(peer, *got.response, known->closed());
+      return;
+    }
+    if (got.verdict == ResponseCache::Verdict::kPending) {
+      counters_.Add(CassCounter::kRxDuplicatePending);
+      return;
+    }
+  }
+  // Only a request whose certificate and signature verify is answered with more than 0x81.
+  const bool fast = type == MessageType::kKeyRegRequest;
+  const crypto::CamCertResult cert =
+      crypto::CheckCamCertificate(*config_.ac_root, req.certificate, req.key_pairing_id,
+                                  static_cast<int64_t>(now_ms_ / 1000), req.cam_id_field);
+  if (!cert.ok() || protocol::VerifySigned(m, *cert.subject_key) != protocol::ProtectError::kOk) {
+    counters_.Add(CassCounter::kRxBadSignature);
+    RefuseFirst(peer, nullptr, req.session_id, nonce, type, StatusCode::kSignatureFail);
+    return;
+  }
+  if (fast && !std::all_of(req.cam_id_field.begin() + protocol::kCamIdLen, req.cam_id_field.end(),
+                           [](uint8_t b) { return b == 0; })) {
+    RefuseFirst(peer, nullptr, req.session_id, nonce, type, StatusCode::kMalformed);  // §23.5
+    return;
+  }
+  // A reused sessionID that is not a byte-identical retransmission: 0x82, and the cached answer
+  // of the original stays (§23 items 3, 19). One session per TCP connection (§5.3).
+  if (known != nullptr || (peer.tcp() && table_.ByPeer(peer) != nullptr)) {
+    counters_.Add(CassCounter::kRxNonceConflict);
+    RefuseFirst(peer, nullptr, req.session_id, nonce, type, StatusCode::kUnexpected);
+    return;
+  }
+  auto fresh = store_.EnterReplay(cert.id, sid, now_ms_, config_.timeouts.replay_ms);
+  if (!fresh.ok() || !*fresh) {
+    counters_.Add(fresh.ok() ? CassCounter::kReplayRefused : CassCounter::kReplaySetError);
+    RefuseFirst(peer, nullptr, req.session_id, nonce, type,
+                fresh.ok() ? StatusCode::kUnexpected : StatusCode::kBusy);
+    return;
+  }
+  CassSession& s = table_.Create(sid, peer);
+  counters_.Add(CassCounter::kSessionsCreated);
+  s.mode = fast ? protocol::KeyMode::kFast : protocol::KeyMode::kNormal;
+  s.first_type = type;
+  s.first_nonce = nonce;
+  s.cam_id = cert.id;
+  s.cam_key = *cert.subject_key;
+  CopyTo(s.key_pairing_id, req.key_pairing_id);
+  std::copy(req.key_pairing_id.begin() + protocol::kCamIdLen, req.key_pairing_id.end(),
+            s.dsc_id.begin());
+  if (fast) {
+    CopyTo(s.hw, req.hw);
+    CopyTo(s.sw, req.sw);
+  }
+  s.cache.Begin(type, nonce, message);
+  s.state = SessionState::kAcWait;
+  AcRequest r = RequestFor(s, fast ? AcRequestKind::kFast : AcRequestKind::kNormalKeyRequest);
+  r.certificate_der.assign(req.certificate.begin(), req.certificate.end());
+  r.deliver_version = campaign_.DeliverVersion(s.cam_id);
+  if (!SubmitAc(s, std::move(r))) {
+    RefuseFirst(s.peer, &s, s.session_id, nonce, type, StatusCode::kBusy);
+    return;
+  }
+  Arm(s, config_.timeouts.ac_ms);
+}
+
+}  // namespace rcas::control
