@@ -13,6 +13,7 @@ packages=(
   nlohmann-json3-dev                # test vectors, tool output
   libcli11-dev                      # rcasctl command line
   libpcap-dev                       # rcasctl decode of capture files
+  liburing-dev                      # liburing 2.3: the image service's io_uring servers
   valgrind                          # constant-time check of the RSA kernel
 )
 
