@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/x509_issue.h"
+#include "storage/counters.h"
 #include "tools/rcasctl/ac_command.h"
 #include "tools/rcasctl/command.h"
 
@@ -108,16 +109,16 @@ int RunAcBumpDeliver(const AcArgs& a) {
   if (!store) {
     return Fail(store.error());
   }
-  auto campaign = (*store)->GetCounter(kDeliverCampaignCounter);
+  auto campaign = (*store)->GetCounter(storage::kDeliverCampaignCounter);
   if (!campaign) {
     return Fail(campaign.error());
   }
-  if (*campaign >= kMaxDeliverCampaign) {
+  if (*campaign >= storage::kMaxDeliverCampaign) {
     return Fail("deliver campaign " + std::to_string(*campaign) +
                 " is at its limit (32 bits); ship a new image version instead");
   }
   storage::WriteSet set;
-  set.PutCounter(kDeliverCampaignCounter, *campaign + 1);
+  set.PutCounter(storage::kDeliverCampaignCounter, *campaign + 1);
   if (int rc = Commit(**store, set); rc != kExitOk) {
     return rc;
   }

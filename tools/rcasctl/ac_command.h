@@ -7,17 +7,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
 
 #include "crypto/result.h"
 #include "storage/ac_store.h"
 
 namespace rcas::tools {
-
-// kDeliverCampaignCounter is the meta counter `ac bump-deliver` increments (PROFILE §16.5,
-// §22 Q6, §23 item 21); the CASS appends it to the image version (docs/ac-cli.md).
-inline constexpr std::string_view kDeliverCampaignCounter = "deliver_campaign";
-inline constexpr uint64_t kMaxDeliverCampaign = 0xFFFFFFFF;  // the low 32 bits of deliverVersion
 
 // AcArgs holds every option of the group; each command reads the ones it declares. Hex values
 // were validated by the command line (HexOctets), so parsing them cannot fail.
