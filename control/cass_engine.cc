@@ -202,6 +202,9 @@ void CassEngine::EndSession(CassSession& s, bool failed) {
   if (failed) {
     counters_.Add(CassCounter::kSessionsFailed);
   }
+  if (config_.on_session_end) {
+    config_.on_session_end(s, failed);
+  }
   s.state = SessionState::kClosed;
   wheel_.Cancel(s.retransmit_timer);
   s.retransmit_timer = 0;

@@ -10,6 +10,7 @@
 // nothing is thrown.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -51,6 +52,11 @@ struct CassEngineConfig {
   std::shared_ptr<const crypto::TrustAnchor> ac_root;   // checks CAM certificates (§10.4)
   AnnexCMode annex_c_mode = AnnexCMode::kC1;            // C2: RenewConfirm goes to the AC
   CassTimeouts timeouts;
+  // Observers for the daemon's log, called on the engine thread; either may be empty.
+  // on_status: a Status went out; `s` is null when the refusal made no session (bad signature).
+  std::function<void(const CassSession* s, protocol::StatusCode code)> on_status;
+  // on_session_end: `s` closes now, still in the state it ended in; `failed` as kSessionsFailed.
+  std::function<void(const CassSession& s, bool failed)> on_session_end;
 };
 
 class CassEngine {

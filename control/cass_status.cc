@@ -31,6 +31,9 @@ void CassEngine::RefuseFirst(const PeerRef& peer, CassSession* s, ByteView sessi
   auto sealed = SealStatus(protocol::kUnkeyedStatus, session_id, nonce, code, nullptr);
   if (sealed.ok()) {
     ++counters_.status_sent[static_cast<uint8_t>(code)];
+    if (config_.on_status) {
+      config_.on_status(s, code);
+    }
     if (s != nullptr) {
       s->cache.Answer(type, nonce, *sealed);
     }
@@ -49,6 +52,9 @@ void CassEngine::FailKeyed(CassSession& s, MessageType answered, ByteView sessio
         SealStatus(protocol::StatusProtection(answered), session_id, nonce, code, &*s.keys);
     if (sealed.ok()) {
       ++counters_.status_sent[static_cast<uint8_t>(code)];
+      if (config_.on_status) {
+        config_.on_status(&s, code);
+      }
       s.cache.Answer(answered, nonce, *sealed);
       Send(s.peer, std::move(*sealed), true);
     }

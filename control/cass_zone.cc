@@ -30,6 +30,10 @@ protocol::CassInfo CassZone::Info() const {
 void CassZone::RotateChk() {
   crypto::SecretArray<protocol::kRandLen> rand_chk;
   crypto::RandomBytes(rand_chk.mutable_view());
+  UseRandChk(rand_chk);
+}
+
+void CassZone::UseRandChk(const crypto::SecretArray<protocol::kRandLen>& rand_chk) {
   chk_ = protocol::DeriveChk(protocol::Fixed(rand_chk), info_der_);
 }
 

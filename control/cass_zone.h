@@ -39,6 +39,9 @@ class CassZone {
   const protocol::Secret20& chk() const { return chk_; }
   // RotateChk draws a new RAND_CHK (every CAM re-keys: bump deliverVersion, §16.5).
   void RotateChk();
+  // UseRandChk derives CHK from a RAND_CHK kept across restarts (§11.5): CAMs keyed before a
+  // restart keep verifying the announcements and need not re-key.
+  void UseRandChk(const crypto::SecretArray<protocol::kRandLen>& rand_chk);
 
  private:
   CassZone() = default;
