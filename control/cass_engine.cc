@@ -33,7 +33,9 @@ CassEngine::CassEngine(CassEngineConfig config, CassZone zone, AcService& ac,
       cq_(std::make_unique<CompletionQueue>()),
       rsa_inbox_(std::make_shared<RsaInbox>()),
       wheel_(now_ms),
-      now_ms_(now_ms) {}
+      now_ms_(now_ms),
+      c1_cache_(config_.annex_c_mode == AnnexCMode::kC1 ? config_.c1_cache_capacity : 0,
+                config_.timeouts.c1_cache_ms, now_ms) {}
 
 CassEngine::~CassEngine() {
   // The AC workers push into cq_; wait for what is in flight (they answer within a batch).
@@ -120,6 +122,7 @@ void CassEngine::Tick(uint64_t now_ms) {
   for (uint64_t payload : timer_scratch_) {
     OnTimer(payload);
   }
+  c1_cache_.Expire(now_ms);
 }
 
 void CassEngine::Arm(CassSession& s, uint64_t after_ms) {
@@ -206,6 +209,7 @@ void CassEngine::EndSession(CassSession& s, bool failed) {
     config_.on_session_end(s, failed);
   }
   s.state = SessionState::kClosed;
+  UntrackLive(s);
   wheel_.Cancel(s.retransmit_timer);
   s.retransmit_timer = 0;
   for (uint64_t nonce : s.bound_nonces) {

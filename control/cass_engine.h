@@ -13,8 +13,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <vector>
 
+#include "control/ac_result_cache.h"
 #include "control/ac_service.h"
 #include "control/campaign.h"
 #include "control/cass_session.h"
@@ -44,6 +46,7 @@ struct CassTimeouts {
   uint64_t replay_ms = 7ull * 24 * 3600 * 1000;  // T_replay (§6.2)
   std::array<uint64_t, 4> udp_retransmit_ms = {2'000, 4'000, 8'000, 16'000};
   uint64_t udp_final_wait_ms = 32'000;
+  uint64_t c1_cache_ms = 24ull * 3600 * 1000;  // mode C1 AC results (§16.5)
 };
 
 struct CassEngineConfig {
@@ -52,6 +55,7 @@ struct CassEngineConfig {
   std::shared_ptr<const crypto::TrustAnchor> ac_root;   // checks CAM certificates (§10.4)
   AnnexCMode annex_c_mode = AnnexCMode::kC1;            // C2: RenewConfirm goes to the AC
   CassTimeouts timeouts;
+  size_t c1_cache_capacity = size_t{1} << 18;  // CAMs in the mode C1 cache; 0 turns it off
   // Observers for the daemon's log, called on the engine thread; either may be empty.
   // on_status: a Status went out; `s` is null when the refusal made no session (bad signature).
   std::function<void(const CassSession* s, protocol::StatusCode code)> on_status;
@@ -87,6 +91,8 @@ class CassEngine {
   // zone is for the announce scheduler (CHK, CASSInfo); RotateChk through it.
   CassZone& zone() { return zone_; }
   size_t sessions() const { return table_.size(); }
+  // c1_cache: the mode C1 cache of AC results (empty in C2).
+  const AcResultCache& c1_cache() const { return c1_cache_; }
 
  private:
   friend class CassEnginePeer;  // tests
@@ -141,6 +147,14 @@ class CassEngine {
   void FailKeyed(CassSession& s, protocol::MessageType answered, ByteView session_id,
                  uint64_t nonce, protocol::StatusCode code);
   void OnCamStatus(const PeerRef& peer, ByteView message, const protocol::Header& h);
+  // cass_c1_cache.cc: the mode C1 cache of AC results (§16.5, §23 item 17).
+  bool KeyRequestFromCache(CassSession& s, ByteView certificate);
+  void RememberStage1(CassSession& s, const AcResult& r);
+  bool CamRegFromCache(CassSession& s);
+  void RememberStage2(CassSession& s, const AcResult& r);
+  bool RivalLive(const CassSession& s);
+  void TrackLive(const CassSession& s);
+  void UntrackLive(const CassSession& s);
 
   CassEngineConfig config_;
   CassZone zone_;
@@ -160,6 +174,8 @@ class CassEngine {
   std::vector<AcResult> ac_scratch_;
   std::vector<Signed> rsa_scratch_;
   std::vector<uint64_t> timer_scratch_;
+  AcResultCache c1_cache_;
+  std::unordered_multimap<uint64_t, uint64_t> live_by_cam_;  // CAM_ID → its live sessions
 };
 
 }  // namespace rcas::control

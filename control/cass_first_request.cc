@@ -109,6 +109,7 @@ void CassEngine::OnFirstRequest(const PeerRef& peer, ByteView message) {
   s.first_nonce = nonce;
   s.cam_id = cert.id;
   s.cam_key = *cert.subject_key;
+  TrackLive(s);
   CopyTo(s.key_pairing_id, req.key_pairing_id);
   std::copy(req.key_pairing_id.begin() + protocol::kCamIdLen, req.key_pairing_id.end(),
             s.dsc_id.begin());
@@ -118,9 +119,13 @@ void CassEngine::OnFirstRequest(const PeerRef& peer, ByteView message) {
   }
   s.cache.Begin(type, nonce, message);
   s.state = SessionState::kAcWait;
+  s.deliver_version = campaign_.DeliverVersion(s.cam_id);
+  if (!fast && KeyRequestFromCache(s, req.certificate)) {
+    return;  // mode C1: answered from the cached AC result (§16.5)
+  }
   AcRequest r = RequestFor(s, fast ? AcRequestKind::kFast : AcRequestKind::kNormalKeyRequest);
   r.certificate_der.assign(req.certificate.begin(), req.certificate.end());
-  r.deliver_version = campaign_.DeliverVersion(s.cam_id);
+  r.deliver_version = s.deliver_version;
   if (!SubmitAc(s, std::move(r))) {
     RefuseFirst(s.peer, &s, s.session_id, nonce, type, StatusCode::kBusy);
     return;

@@ -55,6 +55,7 @@ void CassEngine::OnAcResult(AcResult& r) {
     case AcRequestKind::kFast:
       if (s != nullptr && s->state == SessionState::kAcWait) {
         if (r.ok) {
+          RememberStage1(*s, r);
           OnKeyMaterial(*s, r);
         } else {
           RefuseFirst(s->peer, s, s->session_id, s->first_nonce, s->first_type, r.status);
@@ -63,6 +64,7 @@ void CassEngine::OnAcResult(AcResult& r) {
       break;
     case AcRequestKind::kNormalCamReg:
       if (s != nullptr && s->state == SessionState::kAcWaitCamReg) {
+        RememberStage2(*s, r);
         OnCamRegAc(*s, r);
       }
       break;
@@ -248,8 +250,12 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
   CopyTo(s->sw, c.sw_version);
   s->keys->SetMek(derived.mek);
   s->icciek = derived.icciek;
+  s->deliver_version = campaign_.DeliverVersion(s->cam_id);
+  if (CamRegFromCache(*s)) {
+    return;
+  }
   AcRequest r = RequestFor(*s, AcRequestKind::kNormalCamReg);
-  r.deliver_version = campaign_.DeliverVersion(s->cam_id);
+  r.deliver_version = s->deliver_version;
   s->state = SessionState::kAcWaitCamReg;
   if (!SubmitAc(*s, std::move(r))) {
     FailKeyed(*s, MessageType::kCamReg, s->session_id, h.nonce, StatusCode::kBusy);

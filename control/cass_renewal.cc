@@ -247,6 +247,9 @@ void CassEngine::OnRenewConfirm(CassSession& s, const protocol::RenewConfirmCont
       counters_.Add(CassCounter::kAcReportErrors);
     }
   }
+  if (c.download_status) {
+    c1_cache_.Erase(s.cam_id);  // mode C1: the cached AC result lives until RenewConfirm(TRUE)
+  }
   counters_.Add(c.download_status ? CassCounter::kRenewalsInstalled : CassCounter::kRenewalsFailed);
   campaign_.OnRenewal(
       s.Facts(), c.download_status ? RenewalOutcome::kInstalled : RenewalOutcome::kDownloadFailed);

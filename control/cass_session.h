@@ -12,6 +12,7 @@
 #include "control/cass_types.h"
 #include "control/response_cache.h"
 #include "control/timing_wheel.h"
+#include "crypto/hash.h"
 #include "crypto/rsa.h"
 #include "crypto/x509.h"
 #include "protocol/key_schedule.h"
@@ -75,6 +76,13 @@ struct CassSession {
   uint64_t renew_nonce = 0;  // RenewConfirm and PurchaseReport answer it (§23 item 16)
   bool renew_retry_used = false;
   bool log_done = false;
+
+  // Mode C1 cache of AC results (§16.5, §23 item 17), normal mode.
+  crypto::Sha256Digest certificate_sha256{};
+  uint64_t deliver_version = 0;  // asked at stage 1, then at stage 2
+  uint64_t c1_generation = 0;    // the cache entry stage 1 filled or came from; 0: none
+  bool c1_fill = false;          // stage 1 went to the AC on a miss: keep its answer
+  bool c1_hit = false;           // stage 1 came from the cache
 
   TimingWheel::TimerId deadline_timer = 0;  // the state's timeout, or the linger when closed
   TimingWheel::TimerId retransmit_timer = 0;

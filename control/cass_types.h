@@ -103,7 +103,10 @@ struct OutMessage {
   X(kRenewConfirmsForwarded, "renewconfirms-forwarded") /* mode C2 */                        \
   X(kPurchaseReports, "purchase-reports")                                                    \
   X(kLogResponses, "log-responses")                                                          \
-  X(kAcReportErrors, "ac-report-errors") /* report/RenewConfirm not stored */
+  X(kAcReportErrors, "ac-report-errors")        /* report/RenewConfirm not stored */         \
+  X(kC1CacheHits, "c1-cache-hits")              /* stage 1 from the C1 cache, §16.5 */      \
+  X(kC1CacheCamRegHits, "c1-cache-camreg-hits") /* stage 2 too */                            \
+  X(kC1CacheRival, "c1-cache-rival")            /* live elsewhere: AC, §23.17 */
 
 RCAS_DEFINE_VERDICTS(CassCounter, RCAS_CASS_COUNTERS)
 

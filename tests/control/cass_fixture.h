@@ -139,6 +139,7 @@ class CassFixture : public ::testing::Test {
     config.cass_key = cass_key_;
     config.ac_root = root_;
     config.annex_c_mode = policy.mode;
+    config.c1_cache_capacity = c1_cache_capacity_;
     engine_ = std::make_unique<CassEngine>(config, std::move(*zone), *ac_, *store_, *rsa_,
                                            campaign_, publisher_, now_ms_);
   }
@@ -232,6 +233,7 @@ class CassFixture : public ::testing::Test {
   FakePublisher publisher_;
   std::unique_ptr<CassEngine> engine_;
   uint64_t now_ms_ = kStartMs;
+  size_t c1_cache_capacity_ = 64;  // mode C1 cache of AC results; 0: off
 };
 
 }  // namespace rcas::control::testing
