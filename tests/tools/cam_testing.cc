@@ -86,7 +86,7 @@ TestCass::TestCass()
 tools::CamIdentity TestCass::CamIdentity() const { return {record_, cam_key_, root_}; }
 
 tools::CamTarget TestCass::Target(tools::CamTransport transport) const {
-  return {cass_id_, "127.0.0.1", 49104, transport};
+  return {cass_id_, "127.0.0.1", port_, transport};
 }
 
 Bytes TestCass::Announce(uint8_t flag, uint64_t counter, uint16_t version,
@@ -94,7 +94,7 @@ Bytes TestCass::Announce(uint8_t flag, uint64_t counter, uint16_t version,
   const protocol::CamClientInfo client{0x01, 0x00, 0x0001, version};
   const protocol::CamClientVersion cv{
       kHw, kSw, protocol::SequenceOf<protocol::CamClientInfo>::Values({&client, 1})};
-  const protocol::CassInfo info{cass_id_, 0x01, ip_addr_, 0x01, 49104};
+  const protocol::CassInfo info{cass_id_, 0x01, ip_addr_, 0x01, port_};
   const protocol::RcasAnnounceContent content{
       flag, protocol::SequenceOf<protocol::CamClientVersion>::Values({&cv, 1}), info};
   Bytes der;

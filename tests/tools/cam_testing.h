@@ -70,6 +70,8 @@ class TestCass {
   tools::CamIdentity CamIdentity() const;
   tools::CamTarget Target(tools::CamTransport transport = tools::CamTransport::kUdp) const;
   const crypto::CassId& cass_id() const { return cass_id_; }
+  // set_port is the cASSListeningPort of Target() and Announce().
+  void set_port(uint16_t port) { port_ = port; }
 
   // Announce is an RCASAnnounce MAC'd with `chk` (default: the zone CHK) offering CAS client
   // vendor 1 `version` for HW 00000001 / SW 00000002.
@@ -110,6 +112,7 @@ class TestCass {
   Bytes cam_cert_;
   tools::CamRecord record_;
   crypto::CassId cass_id_{};
+  uint16_t port_ = 49104;
   std::array<uint8_t, protocol::kCassIpAddrLen> ip_addr_{};
   Bytes cass_info_der_;
   protocol::Secret20 chk_;

@@ -1,0 +1,178 @@
+// The CAM fleet runner on loopback against the scripted CASS in a second thread: a session
+// triggered by a unicast RCASAnnounce over UDP (§5.1, §5.4), and a command-line session over TCP
+// framed by the header (§5.3), each up to a LogRequest / LogResponse exchange.
+
+#include "tools/cam_fleet.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "protocol/framing.h"
+#include "tests/common/temp_dir.h"
+#include "tests/tools/cam_testing.h"
+
+namespace rcas::testing {
+namespace {
+
+using protocol::MessageType;
+
+sockaddr_in Loopback(uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+// Bound is a socket bound to an ephemeral loopback port.
+struct Bound {
+  explicit Bound(int type) : fd(socket(AF_INET, type, 0)) {
+    sockaddr_in a = Loopback(0);
+    EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~Bound() { close(fd); }
+  int fd;
+  uint16_t port = 0;
+};
+
+bool Readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, 5000) == 1;
+}
+
+Bytes RecvUdp(int fd, sockaddr_in* from) {
+  Bytes buf(65536);
+  socklen_t len = sizeof(*from);
+  const ssize_t n = Readable(fd) ? recvfrom(fd, buf.data(), buf.size(), 0,
+                                            reinterpret_cast<sockaddr*>(from), &len)
+                                 : -1;
+  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return buf;
+}
+
+Bytes RecvTcp(int fd, Bytes* rx) {
+  for (;;) {
+    const protocol::TcpFrame f = protocol::NextTcpFrame(*rx);
+    if (f.kind == protocol::TcpFrame::Kind::kMessage) {
+      Bytes m(rx->begin(), rx->begin() + static_cast<ptrdiff_t>(f.size));
+      rx->erase(rx->begin(), rx->begin() + static_cast<ptrdiff_t>(f.size));
+      return m;
+    }
+    uint8_t buf[4096];
+    const ssize_t n = Readable(fd) ? read(fd, buf, sizeof(buf)) : -1;
+    if (f.kind == protocol::TcpFrame::Kind::kClose || n <= 0) {
+      return {};
+    }
+    rx->insert(rx->end(), buf, buf + n);
+  }
+}
+
+tools::CamConfig FastConfig() {
+  tools::CamConfig c;
+  c.jitter = 0;
+  c.idle_ms = 300;
+  c.log_info = Bytes{'o', 'k'};
+  return c;
+}
+
+TEST(CamFleetTest, UdpSessionFromAUnicastAnnouncementCompletesOnLoopback) {
+  TestCass cass;
+  Bound cass_udp(SOCK_DGRAM);
+  cass.set_port(cass_udp.port);
+  uint16_t announce_port = 0;
+  {
+    Bound probe(SOCK_DGRAM);  // a free port for the fleet's announcement socket
+    announce_port = probe.port;
+  }
+  TempDir dir;
+  std::ostringstream trace;
+  tools::FleetOptions options;
+  options.trace = &trace;
+  options.once = true;
+  tools::CamFleet fleet(options);
+  fleet.Add(cass.CamIdentity(), FastConfig(), {}, dir.File("cam.state"));
+  ASSERT_TRUE(fleet.ListenAnnouncements("127.0.0.1", announce_port).ok());
+  std::thread server([&] {
+    const Bytes announce = cass.Announce(0x01, 100);
+    const sockaddr_in to = Loopback(announce_port);
+    sendto(cass_udp.fd, announce.data(), announce.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+           sizeof(to));
+    sockaddr_in cam{};
+    const Bytes key_request = RecvUdp(cass_udp.fd, &cam);
+    ASSERT_EQ(HeaderOf(key_request).type, MessageType::kKeyRequest);
+    const auto reply = [&](const Bytes& m) {
+      sendto(cass_udp.fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&cam),
+             sizeof(cam));
+    };
+    reply(cass.KeyResponse(key_request));
+    const Bytes cam_reg = RecvUdp(cass_udp.fd, &cam);
+    ASSERT_EQ(HeaderOf(cam_reg).type, MessageType::kCamReg);
+    reply(cass.CamRegConfirm(cam_reg));
+    reply(cass.LogRequest(9));
+    const Bytes log = RecvUdp(cass_udp.fd, &cam);
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(HeaderOf(log).type, MessageType::kLogResponse);
+  });
+  fleet.Run(20'000, nullptr);
+  server.join();
+  const tools::FleetSummary s = fleet.Summary();
+  EXPECT_EQ(s.cams_completed, 1u) << trace.str();
+  EXPECT_EQ(s.total.registered, 1u);
+  auto state = tools::LoadCamState(dir.File("cam.state"));
+  ASSERT_TRUE(state.ok());
+  EXPECT_FALSE(state->virgin);
+  EXPECT_EQ(state->Zone(cass.cass_id())->announce_counter, 100u);
+  EXPECT_NE(trace.str().find("-> KeyRequest nonce="), std::string::npos);
+  EXPECT_NE(trace.str().find("check sIGN-kpk: ok"), std::string::npos);
+}
+
+TEST(CamFleetTest, TcpSessionFromTheCommandLineEndsWhenTheCassCloses) {
+  TestCass cass;
+  Bound listener(SOCK_STREAM);
+  ASSERT_EQ(listen(listener.fd, 4), 0);
+  cass.set_port(listener.port);
+  std::ostringstream trace;
+  tools::FleetOptions options;
+  options.trace = &trace;
+  tools::CamFleet fleet(options);
+  tools::CamConfig config = FastConfig();
+  config.max_sessions = 1;
+  fleet.Add(cass.CamIdentity(), config, {}, "");
+  fleet.StartAll(cass.Target(tools::CamTransport::kTcp), tools::CamMode::kFast);
+  std::thread server([&] {
+    ASSERT_TRUE(Readable(listener.fd));
+    const int conn = accept(listener.fd, nullptr, nullptr);
+    Bytes rx;
+    const Bytes request = RecvTcp(conn, &rx);
+    ASSERT_EQ(HeaderOf(request).type, MessageType::kKeyRegRequest);
+    Bytes out = cass.KeyRegResponse(request);
+    const Bytes log = cass.LogRequest(5);
+    Append(out, log);  // two messages in one write: the CAM splits them by their headers
+    ASSERT_EQ(write(conn, out.data(), out.size()), static_cast<ssize_t>(out.size()));
+    const Bytes answer = RecvTcp(conn, &rx);
+    ASSERT_FALSE(answer.empty());
+    EXPECT_EQ(HeaderOf(answer).type, MessageType::kLogResponse);
+    close(conn);
+  });
+  fleet.Run(20'000, nullptr);
+  server.join();
+  const tools::FleetSummary s = fleet.Summary();
+  EXPECT_EQ(s.cams_completed, 1u) << trace.str();
+  std::ostringstream printed;
+  s.Print(printed);
+  EXPECT_NE(printed.str().find("1 CAMs, 1 completed"), std::string::npos) << printed.str();
+}
+
+}  // namespace
+}  // namespace rcas::testing
