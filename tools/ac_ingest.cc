@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -19,6 +20,7 @@ namespace {
 
 constexpr size_t kBatchRecords = 1024;
 constexpr size_t kBatchesInFlight = 4;
+constexpr std::string_view kFolderPrefix = "rcas-ingest-";
 
 // SstFolder is a fresh folder for one ingest's SST files, removed with its contents when the
 // ingest ends. The name is random (mkdtemp) so that a --tmp shared by several runs is safe and
@@ -26,7 +28,7 @@ constexpr size_t kBatchesInFlight = 4;
 class SstFolder {
  public:
   static Result<std::unique_ptr<SstFolder>> Make(const std::string& base) {
-    std::string pattern = (std::filesystem::path(base) / "rcas-ingest-XXXXXX").string();
+    std::string pattern = (std::filesystem::path(base) / kFolderPrefix).string() + "XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       return Error{"ingest folder in " + base + ": " + std::strerror(errno)};
     }
@@ -45,6 +47,17 @@ class SstFolder {
   explicit SstFolder(std::string path) : path_(std::move(path)) {}
   std::string path_;
 };
+
+// RemoveStaleFolders removes what a killed ingest left in the store's folder. Only one process
+// has the store open (RocksDB's lock), so no other ingest can be using them.
+void RemoveStaleFolders(const std::string& store_dir) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(store_dir, ec)) {
+    if (entry.is_directory(ec) && entry.path().filename().string().rfind(kFolderPrefix, 0) == 0) {
+      std::filesystem::remove_all(entry.path(), ec);
+    }
+  }
+}
 
 // Batch carries decoded records from the reading thread to the writing one. Batches are
 // recycled, so the identities' buffers are reused and memory stays flat.
@@ -169,6 +182,9 @@ Result<IngestSummary> IngestProvisioningFile(storage::AcStore& store, const std:
   auto reader = ProvisioningReader::Open(path);
   if (!reader) {
     return Error{path + ": " + reader.error()};
+  }
+  if (options.tmp_dir.empty()) {
+    RemoveStaleFolders(store.path());
   }
   auto folder = SstFolder::Make(options.tmp_dir.empty() ? store.path() : options.tmp_dir);
   if (!folder) {

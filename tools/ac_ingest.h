@@ -22,7 +22,8 @@ void ToCamIdentity(const CamRecord& record, storage::CamIdentity& out);
 
 struct IngestOptions {
   // tmp_dir is where a fresh folder for the SST files is made (and removed afterwards); empty:
-  // inside the store's folder, so that the files are hard-linked into the store, not copied.
+  // inside the store's folder, so that the files are hard-linked into the store, not copied
+  // (and folders a killed ingest left there are removed first).
   std::string tmp_dir;
   size_t records_per_file = size_t{1} << 18;  // bounds memory: one file's records are buffered
   // progress, if set, is called every kIngestProgressEvery records and once at the end with

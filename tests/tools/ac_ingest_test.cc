@@ -81,7 +81,7 @@ class AcIngest : public ::testing::Test {
   // NoSstFolderLeft checks that no rcas-ingest-* folder remains in the store's folder.
   void NoSstFolderLeft() {
     for (const auto& e : std::filesystem::directory_iterator(dir_.File("db"))) {
-      EXPECT_EQ(e.path().filename().string().rfind("rcas-ingest-", 0), std::string::npos)
+      EXPECT_FALSE(e.is_directory() && e.path().filename().string().rfind("rcas-ingest-", 0) == 0)
           << e.path();
     }
   }
@@ -187,6 +187,17 @@ TEST_F(AcIngest, ReIngestReplacesIdentitiesAndKeepsState) {
   auto state = store_->GetState(first[0].cam_id);
   ASSERT_TRUE(state.ok() && state->has_value());
   EXPECT_EQ(**state, in_service);
+}
+
+TEST_F(AcIngest, RemovesWhatAKilledIngestLeftInTheStore) {
+  std::filesystem::create_directory(dir_.File("db/rcas-ingest-AbC123"));
+  dir_.Write("db/rcas-ingest-AbC123/ingest-000001.sst", "half a file");
+  dir_.Write("db/rcas-ingest-note", "a file, not a folder: kept");
+  Write("f.rcpv", {MakeRecord(1, ProvisioningKind::kAc)});
+  ASSERT_TRUE(Ingest("f.rcpv").ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("db/rcas-ingest-AbC123")));
+  EXPECT_EQ(dir_.Read("db/rcas-ingest-note"), "a file, not a folder: kept");
+  EXPECT_EQ(Cams(), 1u);
 }
 
 TEST_F(AcIngest, ReportsProgressAndUsesTheGivenTmpFolder) {
