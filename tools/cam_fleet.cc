@@ -271,7 +271,11 @@ void CamFleet::StartAll(const CamTarget& target, CamMode mode) {
   const int64_t now = NowMs();
   fixed_ = true;
   for (size_t i = 0; i < members_.size(); ++i) {
-    members_[i]->machine->StartSession(target, mode, now);
+    CamTarget t = target;
+    if (!t.cass_id) {
+      t.cass_id = members_[i]->machine->state().current_cass_id;  // the CAM's current CASS
+    }
+    members_[i]->machine->StartSession(t, mode, now);
     Reschedule(i);
   }
 }

@@ -50,7 +50,8 @@ class CamFleet {
 
   // ListenAnnouncements opens the shared announcement socket (§5.1).
   Status ListenAnnouncements(const std::string& group, uint16_t port);
-  // StartAll asks every CAM for a session to `target` (command-line mode).
+  // StartAll asks every CAM for a session to `target` (command-line mode); without a CASS_ID
+  // in `target`, each CAM expects its current one.
   void StartAll(const CamTarget& target, CamMode mode);
   // Run serves sockets and timers until every CAM is done (command-line or --once mode), `stop`
   // becomes true, or `duration_ms` (0: no limit) has passed.

@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "crypto/aes.h"
 #include "crypto/hash.h"
@@ -28,6 +31,13 @@ constexpr std::array<uint8_t, 4> kHw = {0, 0, 0, 1};
 constexpr std::array<uint8_t, 4> kSw = {0, 0, 0, 2};
 constexpr std::array<uint8_t, 16> kImageServer = {0, 0, 0,    0,    0,   0, 0, 0,
                                                   0, 0, 0xff, 0xff, 127, 0, 0, 1};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 }  // namespace
 
@@ -65,17 +75,38 @@ TestCass::TestCass()
       root_key_(*crypto::RsaPrivateKey::FromPem(ReadFile("vectors/pki/ac-root.key.pem"))),
       cass_key_(*crypto::RsaPrivateKey::FromPem(ReadFile("vectors/pki/cass.key.pem"))),
       cass_cert_(*crypto::CertificatePemToDer(ReadFile("vectors/pki/cass.cert.pem"))),
-      cam_key_(*crypto::RsaPrivateKey::FromPem(ReadFile("vectors/pki/cam.key.pem"))),
-      cam_cert_(*crypto::CertificatePemToDer(ReadFile("vectors/pki/cam.cert.pem"))) {
+      cam_key_(*crypto::RsaPrivateKey::FromPem(ReadFile("vectors/pki/cam.key.pem"))) {
+  cam_public_ = cam_key_->Public();
   record_.cam_id = {1, 2, 3, 4, 5, 6, 7, 8};
   record_.dsc_id.fill(0xd5);
   for (auto& k : record_.keys) {
     crypto::RandomBytes(k.ki.mutable_view());
     crypto::RandomBytes(k.opc.mutable_view());
   }
-  record_.certificate_der = cam_cert_;
+  record_.certificate_der = *crypto::CertificatePemToDer(ReadFile("vectors/pki/cam.cert.pem"));
   record_.key_file = "cam.key.pem";
   cass_id_ = {0, 0, 0, 0x0a};
+  InitZone();
+}
+
+TestCass::TestCass(const std::string& pki_dir, const std::string& cass_hex,
+                   tools::CamRecord ac_record)
+    : root_(*crypto::TrustAnchor::FromPem(ReadText(pki_dir + "/ac-root.cert.pem"))),
+      root_key_(*crypto::RsaPrivateKey::FromPem(ReadText(pki_dir + "/ac-root.key.pem"))),
+      cass_key_(
+          *crypto::RsaPrivateKey::FromPem(ReadText(pki_dir + "/cass-" + cass_hex + ".key.pem"))),
+      cass_cert_(
+          *crypto::CertificatePemToDer(ReadText(pki_dir + "/cass-" + cass_hex + ".cert.pem"))),
+      record_(std::move(ac_record)) {
+  const crypto::CamCertResult cert = crypto::CheckCamCertificate(
+      *root_, record_.certificate_der, record_.KeyPairingId(), std::time(nullptr));
+  EXPECT_TRUE(cert.ok());
+  cam_public_ = *cert.subject_key;
+  CopyTo(cass_id_, *FromHex(cass_hex));
+  InitZone();
+}
+
+void TestCass::InitZone() {
   static constexpr char kAddr[] = "127.0.0.1";
   std::memcpy(ip_addr_.data(), kAddr, sizeof(kAddr) - 1);
   const protocol::CassInfo info{cass_id_, 0x01, ip_addr_, 0x01, 49104};
@@ -83,7 +114,7 @@ TestCass::TestCass()
   chk_ = protocol::DeriveChk(crypto::RandomArray<protocol::kRandLen>(), cass_info_der_);
 }
 
-tools::CamIdentity TestCass::CamIdentity() const { return {record_, cam_key_, root_}; }
+tools::CamIdentity TestCass::CamIdentity() const { return {record_, *cam_key_, *root_}; }
 
 tools::CamTarget TestCass::Target(tools::CamTransport transport) const {
   return {cass_id_, "127.0.0.1", port_, transport};
@@ -114,7 +145,7 @@ Bytes TestCass::Renewal(uint64_t counter, std::string_view schedule, bool key_re
 }
 
 Bytes TestCass::SealSigned(MessageType type, uint64_t nonce, ByteView der, bool tamper) const {
-  Bytes m = *protocol::SealSignedToBytes(type, nonce, der, cass_key_);
+  Bytes m = *protocol::SealSignedToBytes(type, nonce, der, *cass_key_);
   if (tamper) {
     m.back() ^= 0x01;
   }
@@ -126,7 +157,7 @@ Bytes TestCass::KeyResponse(ByteView key_request, const Tamper& tamper) {
   protocol::KeyRequestContent req;
   EXPECT_EQ(protocol::ParseSigned(key_request, &parsed), protocol::ProtectError::kOk);
   EXPECT_EQ(protocol::Decode(parsed.content, &req), protocol::DecodeError::kNone);
-  EXPECT_EQ(protocol::VerifySigned(parsed, cam_key_.Public()), protocol::ProtectError::kOk);
+  EXPECT_EQ(protocol::VerifySigned(parsed, *cam_public_), protocol::ProtectError::kOk);
   CopyTo(session_id_, req.session_id);
   std::array<std::array<uint8_t, 16>, 3> rand_ac;
   for (auto& r : rand_ac) {
@@ -137,7 +168,7 @@ Bytes TestCass::KeyResponse(ByteView key_request, const Tamper& tamper) {
   }
   protocol::Secret20 kpk;
   crypto::RandomBytes(kpk.mutable_view());
-  Bytes sign_kpk = crypto::SignKpk(root_key_, req.key_pairing_id, kpk.view());
+  Bytes sign_kpk = crypto::SignKpk(*root_key_, req.key_pairing_id, kpk.view());
   if (tamper.sign_kpk) {
     sign_kpk[10] ^= 0x01;
   }
@@ -153,7 +184,7 @@ Bytes TestCass::KeyResponse(ByteView key_request, const Tamper& tamper) {
     const auto at = std::search(der.begin(), der.end(), rand_ac[1].begin(), rand_ac[1].end());
     std::copy(rand_ac[0].begin(), rand_ac[0].end(), at);
   }
-  Bytes cipher = tamper.oaep ? Bytes(256, 0x5a) : *cam_key_.Public().EncryptOaepSha256(der);
+  Bytes cipher = tamper.oaep ? Bytes(256, 0x5a) : *cam_public_->EncryptOaepSha256(der);
   std::array<uint8_t, 10> sid = session_id_;
   if (tamper.other_session) {
     sid[0] ^= 0xff;
@@ -198,7 +229,7 @@ Bytes TestCass::KeyRegResponse(ByteView key_reg_request, const Tamper& tamper) {
   protocol::KeyRegRequestContent req;
   EXPECT_EQ(protocol::ParseSigned(key_reg_request, &parsed), protocol::ProtectError::kOk);
   EXPECT_EQ(protocol::Decode(parsed.content, &req), protocol::DecodeError::kNone);
-  EXPECT_EQ(protocol::VerifySigned(parsed, cam_key_.Public()), protocol::ProtectError::kOk);
+  EXPECT_EQ(protocol::VerifySigned(parsed, *cam_public_), protocol::ProtectError::kOk);
   CopyTo(session_id_, req.session_id);
   const crypto::AesKey ak = protocol::DeriveAk(
       protocol::DeriveAkSeed(record_.cam_id, session_id_, crypto::RandomArray<16>(), kHw, kSw));
@@ -211,7 +242,7 @@ Bytes TestCass::KeyRegResponse(ByteView key_reg_request, const Tamper& tamper) {
   const protocol::KeyRegResponseConfidential secret{ak.view(), chk_.view()};
   Bytes der;
   EXPECT_TRUE(protocol::Encode(secret, &der));
-  const Bytes cipher = tamper.oaep ? Bytes(256, 0x5a) : *cam_key_.Public().EncryptOaepSha256(der);
+  const Bytes cipher = tamper.oaep ? Bytes(256, 0x5a) : *cam_public_->EncryptOaepSha256(der);
   const protocol::KeyRegResponseContent content{session_id_, cipher, cass_cert_};
   Bytes out;
   EXPECT_TRUE(protocol::Encode(content, &out));

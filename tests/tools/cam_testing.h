@@ -66,6 +66,9 @@ struct Tamper {
 class TestCass {
  public:
   TestCass();
+  // TestCass(pki_dir, ...) uses a PKI made by `rcasctl pki` (CASS `cass_hex`) and the AC's record
+  // of the CAM it will serve (from <name>.ac.rcpv); CamIdentity() is then unavailable.
+  TestCass(const std::string& pki_dir, const std::string& cass_hex, tools::CamRecord ac_record);
 
   tools::CamIdentity CamIdentity() const;
   tools::CamTarget Target(tools::CamTransport transport = tools::CamTransport::kUdp) const;
@@ -104,12 +107,14 @@ class TestCass {
  private:
   Bytes SealSigned(protocol::MessageType type, uint64_t nonce, ByteView der, bool tamper) const;
 
-  crypto::TrustAnchor root_;
-  crypto::RsaPrivateKey root_key_;
-  crypto::RsaPrivateKey cass_key_;
+  void InitZone();
+
+  std::optional<crypto::TrustAnchor> root_;
+  std::optional<crypto::RsaPrivateKey> root_key_;
+  std::optional<crypto::RsaPrivateKey> cass_key_;
   Bytes cass_cert_;
-  crypto::RsaPrivateKey cam_key_;
-  Bytes cam_cert_;
+  std::optional<crypto::RsaPrivateKey> cam_key_;  // vector PKI only
+  std::optional<crypto::RsaPublicKey> cam_public_;
   tools::CamRecord record_;
   crypto::CassId cass_id_{};
   uint16_t port_ = 49104;
