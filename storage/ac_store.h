@@ -97,6 +97,8 @@ class AcStore {
   Result<std::optional<CamIdentity>> GetIdentity(const crypto::CamId& cam) const;
   Result<std::optional<Pairing>> GetPairing(const KeyPairingId& kpid) const;
   Result<bool> HasCass(const crypto::CassId& cass) const;
+  // ListCass returns every known CASS_ID in order.
+  Result<std::vector<crypto::CassId>> ListCass() const;
   Result<uint64_t> GetCounter(std::string_view name) const;  // 0 when never written
 
   // Commit applies `set` atomically. durable: WAL fsynced before returning (acknowledged

@@ -126,6 +126,23 @@ Status AcStore::ForEachCam(const CamVisitor& fn) const {
   return OkStatus();
 }
 
+Result<std::vector<crypto::CassId>> AcStore::ListCass() const {
+  Snapshot snap(*impl_->db);
+  std::vector<crypto::CassId> out;
+  Result<uint64_t> n = CountKeys(snap, impl_->cf[kCassCf], "cass", [&](rocksdb::Slice k, auto) {
+    crypto::CassId id{};
+    if (!CopyTo(id, SliceView(k))) {
+      return false;
+    }
+    out.push_back(id);
+    return true;
+  });
+  if (!n.ok()) {
+    return Error{n.error()};
+  }
+  return out;
+}
+
 Result<std::vector<Report>> AcStore::ListReports(const crypto::CamId& cam) const {
   rocksdb::ReadOptions ro;
   ro.prefix_same_as_start = true;  // the CAM_ID prefix (store_schema.cc)

@@ -46,6 +46,7 @@ TEST(AcStore, CommitStoresEveryRecordKind) {
   EXPECT_FALSE(store->GetPairing(Kpid(2))->value().has_kpk);
   EXPECT_TRUE(*store->HasCass(Cass(7)));
   EXPECT_FALSE(*store->HasCass(Cass(8)));
+  EXPECT_EQ(*store->ListCass(), std::vector<crypto::CassId>{Cass(7)});
   EXPECT_EQ(*store->GetCounter("counter_a"), 1234u);
   EXPECT_FALSE(store->GetState(Cam(2))->has_value());
   EXPECT_FALSE(store->GetIdentity(Cam(2))->has_value());
@@ -57,6 +58,7 @@ TEST(AcStore, CommitStoresEveryRecordKind) {
   ASSERT_TRUE(store->Commit(w, /*durable=*/false).ok());
   EXPECT_FALSE(store->GetPairing(Kpid(1))->has_value());
   EXPECT_FALSE(*store->HasCass(Cass(7)));
+  EXPECT_TRUE(store->ListCass()->empty());
   EXPECT_EQ(store->GetState(Cam(1))->value(), SampleState(2));
 }
 

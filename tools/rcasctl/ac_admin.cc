@@ -81,6 +81,17 @@ int RunAcCass(const AcArgs& a, CassAction action) {
   if (!store) {
     return Fail(store.error());
   }
+  if (action == CassAction::kList) {
+    auto ids = (*store)->ListCass();
+    if (!ids) {
+      return Fail(ids.error());
+    }
+    for (const crypto::CassId& id : *ids) {
+      std::cout << crypto::UpperHex(id) << "\n";
+    }
+    std::cout << ids->size() << " CASS_IDs known\n";
+    return kExitOk;
+  }
   const crypto::CassId id = ParseCassId(a.cass_hex);
   auto known = (*store)->HasCass(id);
   if (!known) {

@@ -65,6 +65,8 @@ void AddAcCommand(CLI::App& app, int& exit_code) {
         ->required()
         ->check(HexOctets(crypto::kCassIdLen));
   }
+  AddCommand(cass, "list", "list the known CASS_IDs", a, exit_code,
+             [](const AcArgs& x) { return RunAcCass(x, CassAction::kList); });
 
   CLI::App* show = AddCommand(ac, "show", "one CAM: identity, pairing, Annex C state (no secrets)",
                               a, exit_code, RunAcShow);

@@ -28,7 +28,7 @@ struct AcArgs {
   bool json = false;
 };
 
-enum class CassAction { kAdd, kRemove };
+enum class CassAction { kAdd, kRemove, kList };
 
 // OpenStore opens the existing store `db`; it never creates one (`ac init` does).
 Result<std::unique_ptr<storage::AcStore>> OpenStore(const std::string& db);
