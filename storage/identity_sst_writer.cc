@@ -42,11 +42,10 @@ std::string IdentitySstWriter::Impl::NextPath() const {
 // Stream appends `value` (the encoded identity of `cam`) to the open stream file, opening one
 // when needed and closing it at records_per_file so that files stay bounded.
 Status IdentitySstWriter::Impl::Stream(const crypto::CamId& cam, ByteView value) {
-  const std::string path = NextPath();
   rocksdb::Status s;
   if (!stream) {
     stream = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), options);
-    s = stream->Open(path);
+    s = stream->Open(NextPath());
   }
   if (s.ok()) {
     s = stream->Put(KeySlice(cam),
@@ -54,7 +53,7 @@ Status IdentitySstWriter::Impl::Stream(const crypto::CamId& cam, ByteView value)
   }
   if (!s.ok()) {
     stream.reset();
-    return StoreError("identity SST " + path, s);
+    return StoreError("identity SST " + NextPath(), s);
   }
   last = cam;
   if (++streamed == records_per_file) {
