@@ -152,3 +152,80 @@ TEST_F(CamRenewalTest, KeyedStatusFromTheCassAnsweringRenewConfirmEndsTheSession
 
 }  // namespace
 }  // namespace rcas::testing
+
+namespace rcas::testing {
+namespace {
+
+constexpr std::array<uint8_t, 10> kZeroSid{};
+
+uint8_t StatusAndSession(ByteView message, Bytes* session_id) {
+  const protocol::Header h = HeaderOf(message);
+  protocol::StatusContent s;
+  EXPECT_EQ(protocol::Decode(message.subspan(protocol::kHeaderLen, h.content_len()), &s),
+            protocol::DecodeError::kNone);
+  session_id->assign(s.session_id.begin(), s.session_id.end());
+  return s.status_info;
+}
+
+TEST_F(CamFixture, CamRegConfirmWithBadPaddingGetsKeyed0x81WithZeroSessionId) {
+  machine->StartSession(cass.Target(), tools::CamMode::kNormal, now);
+  machine->OnTimer(now);
+  ASSERT_EQ(Deliver(cass.KeyResponse(io.Last())), 1u);
+  const uint64_t nonce2 = HeaderOf(io.Last()).nonce;
+  (void)cass.CamRegConfirm(io.Last());  // the CASS derives MEK
+  ASSERT_EQ(Deliver(cass.BadPadding(protocol::MessageType::kCamRegConfirm, nonce2)), 1u);
+  Bytes sid;
+  EXPECT_EQ(StatusAndSession(io.Last(), &sid), 0x81);  // §23.20
+  EXPECT_EQ(ToHex(sid), ToHex(kZeroSid));
+  EXPECT_EQ(machine->phase(), tools::CamPhase::kIdle);
+}
+
+TEST_F(CamFixture, RenewInfoWithBadPaddingGetsKeyed0x81AndEndsTheSession) {
+  Establish();
+  ASSERT_EQ(Deliver(cass.BadPadding(protocol::MessageType::kRenewInfo, 21)), 1u);
+  Bytes sid;
+  EXPECT_EQ(StatusAndSession(io.Last(), &sid), 0x81);
+  EXPECT_EQ(ToHex(sid), ToHex(kZeroSid));
+  EXPECT_EQ(HeaderOf(io.Last()).nonce, 21u);
+  EXPECT_EQ(machine->phase(), tools::CamPhase::kIdle);
+}
+
+TEST_F(CamFixture, RenewInfoBreakingSection13_7GetsKeyed0x81WithItsSessionId) {
+  Establish();
+  // A valid RenewInfo with one image, then imageFlag patched to 0x03 (two images announced).
+  const Bytes good = cass.RenewInfo(22, 0x01, false, AsView(std::string("x")), {});
+  Bytes plain;
+  auto opened = cass.OpenFromCam(good, &plain);  // the CASS can open its own message too
+  ASSERT_TRUE(opened.has_value());
+  Bytes der(opened->content.begin(), opened->content.end());
+  size_t i = (der[1] & 0x80) != 0 ? 2 + (der[1] & 0x7f) : 2;
+  i += 2 + 10 + 3;  // sessionID [0], clientType [1]
+  ASSERT_EQ(der[i], 0x82);
+  der[i + 2] = 0x03;
+  ASSERT_EQ(Deliver(cass.SealRaw(protocol::MessageType::kRenewInfo, 23, der)), 1u);
+  Bytes sid;
+  EXPECT_EQ(StatusAndSession(io.Last(), &sid), 0x81);  // §23.9
+  EXPECT_EQ(ToHex(sid), ToHex(cass.session_id()));
+  EXPECT_EQ(machine->phase(), tools::CamPhase::kIdle);
+}
+
+TEST_F(CamFixture, ImageWithBadPkcs7IsStatus0x03) {
+  Establish();
+  EXPECT_EQ(Deliver(cass.RenewInfo(30, 0x01, false, AsView(std::string("img")), {})), 0u);
+  ASSERT_EQ(io.fetches.size(), 1u);
+  machine->OnImageFetched(0, Bytes(32, 0x77), now);
+  EXPECT_EQ(StatusCodeOf(io.Last()), 0x03);
+  EXPECT_EQ(machine->phase(), tools::CamPhase::kEstablished);
+}
+
+TEST_F(CamFixture, CassRequestReusingANonceOfTheSessionIsDropped) {
+  Establish();
+  ASSERT_EQ(Deliver(cass.LogRequest(50)), 1u);
+  const size_t sent = io.sent.size();
+  EXPECT_EQ(Deliver(cass.RenewInfo(50, 0x01, false, AsView(std::string("img")), {})), 0u);
+  EXPECT_EQ(io.sent.size(), sent);
+  EXPECT_TRUE(io.fetches.empty());
+}
+
+}  // namespace
+}  // namespace rcas::testing

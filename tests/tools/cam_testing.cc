@@ -14,6 +14,7 @@
 #include "crypto/hash.h"
 #include "crypto/random.h"
 #include "crypto/sign_kpk.h"
+#include "protocol/iv.h"
 #include "protocol/protect_signed.h"
 #include "tests/common/vectors.h"
 
@@ -292,6 +293,27 @@ Bytes TestCass::KeyedStatus(uint8_t code, uint64_t nonce) {
   EXPECT_TRUE(protocol::Encode(content, &der));
   return *protocol::SealToBytes(protocol::ProtectionOf(MessageType::kStatus), nonce, der,
                                 {nullptr, &*keys_});
+}
+
+Bytes TestCass::SealRaw(MessageType type, uint64_t nonce, ByteView der) {
+  return *protocol::SealToBytes(protocol::ProtectionOf(type), nonce, der, {nullptr, &*keys_});
+}
+
+Bytes TestCass::BadPadding(MessageType type, uint64_t nonce) {
+  const bool zero = protocol::ProtectionOf(type).iv_base == protocol::IvBase::kZero;
+  const protocol::SecretBlock ivb = zero ? protocol::SecretBlock() : *keys_->mek_iv();
+  const protocol::MessageIv iv = protocol::DeriveMessageIv(*keys_->mek(), ivb, type, nonce);
+  std::array<uint8_t, 16> block;
+  block.fill(0x41);
+  block[15] = 0x00;  // no valid PKCS#7 ending once the padding block is cut off
+  Bytes cipher = crypto::AesCbcEncrypt(keys_->mek()->view(), iv.view(), block);
+  cipher.resize(16);
+  Bytes m(protocol::kHeaderLen);
+  protocol::WriteHeader(protocol::MakeHeader(type, cipher.size(), nonce), m.data());
+  Append(m, cipher);
+  const crypto::Sha1Digest mac = crypto::HmacSha1(keys_->ik(), m);
+  Append(m, mac);
+  return m;
 }
 
 Bytes TestCass::UnkeyedStatus(uint8_t code, uint64_t nonce) {

@@ -94,6 +94,10 @@ class TestCass {
                   ByteView common_image, ByteView individual_image);
   Bytes LogRequest(uint64_t nonce);
   Bytes KeyedStatus(uint8_t code, uint64_t nonce);
+  // SealRaw seals `der` as keyed `type` without checking it (to send content that breaks rules).
+  Bytes SealRaw(protocol::MessageType type, uint64_t nonce, ByteView der);
+  // BadPadding is an encrypted `type` whose MAC verifies but whose PKCS#7 padding does not.
+  Bytes BadPadding(protocol::MessageType type, uint64_t nonce);
   Bytes UnkeyedStatus(uint8_t code, uint64_t nonce);
   // Object is the encrypted image for a file name given to RenewInfo.
   std::map<std::string, Bytes> objects;
