@@ -14,6 +14,7 @@ packages=(
   libcli11-dev                      # rcasctl command line
   libpcap-dev                       # rcasctl decode of capture files
   liburing-dev                      # liburing 2.3: the image service's io_uring servers
+  libcpptoml-dev                    # rcas-cassd config (TOML, header-only)
   valgrind                          # constant-time check of the RSA kernel
 )
 

@@ -1,0 +1,197 @@
+#include "tests/tools/cassd_testing.h"
+
+#include <fcntl.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "crypto/rsa.h"
+
+namespace rcas::tools {
+namespace {
+
+int Sh(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// FreePort finds a port free for both UDP and TCP on 127.0.0.1 (the daemon announces the port
+// it is given, so it cannot bind port 0).
+uint16_t FreePort() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    getsockname(t, reinterpret_cast<sockaddr*>(&a), &len);
+    const int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const bool ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(t);
+    close(u);
+    if (ok) {
+      return ntohs(a.sin_port);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::unique_ptr<CassdTest::Shared> CassdTest::shared_;
+
+void CassdTest::SetUpTestSuite() {
+  const char* build = std::getenv("RCAS_BUILD_DIR");
+  if (build == nullptr) {
+    return;
+  }
+  shared_ = std::make_unique<Shared>();
+  Shared& s = *shared_;
+  s.binary = std::string(build) + "/tools/rcas-cassd";
+  s.rcasctl = std::string(build) + "/tools/rcasctl";
+  const std::string pki = s.dir.File("pki");
+  const std::string ac = s.dir.File("ac");
+  const std::string quiet = " >/dev/null 2>&1";
+  ASSERT_EQ(Sh(s.rcasctl + " pki init --out " + pki + quiet), 0);
+  ASSERT_EQ(Sh(s.rcasctl + " pki cass --id 0000000a --pki " + pki + quiet), 0);
+  ASSERT_EQ(Sh(s.rcasctl + " pki cams --count 3 --share-key 3 --pki " + pki + quiet), 0);
+  ASSERT_EQ(Sh(s.rcasctl + " ac init --db " + ac + quiet), 0);
+  ASSERT_EQ(Sh(s.rcasctl + " ac cass add --db " + ac + " 0000000a" + quiet), 0);
+  ASSERT_EQ(Sh(s.rcasctl + " ac ingest --db " + ac + " " + pki + "/cams.ac.rcpv" + quiet), 0);
+  auto root = crypto::TrustAnchor::FromPem(ReadFileText(pki + "/ac-root.cert.pem"));
+  ASSERT_TRUE(root.ok()) << root.error();
+  s.root = std::make_unique<crypto::TrustAnchor>(std::move(*root));
+  auto reader = ProvisioningReader::Open(pki + "/cams.cam.rcpv");
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  CamRecord r;
+  while (true) {
+    auto more = reader->Next(r);
+    ASSERT_TRUE(more.ok()) << more.error();
+    if (!*more) {
+      break;
+    }
+    control::testing::CamIdentityForTest& c = s.cams.emplace_back();
+    c.cam_id = r.cam_id;
+    c.dsc_id = r.dsc_id;
+    for (size_t j = 0; j < 3; ++j) {
+      c.keys[j].ki = r.keys[j].ki;
+      c.keys[j].opc = r.keys[j].opc;
+    }
+    c.certificate_der = r.certificate_der;
+    auto key = crypto::RsaPrivateKey::FromPem(ReadFileText(pki + "/" + r.key_file));
+    ASSERT_TRUE(key.ok()) << key.error();
+    c.key = std::make_shared<const crypto::RsaPrivateKey>(std::move(*key));
+  }
+  ASSERT_EQ(s.cams.size(), 3u);
+}
+
+void CassdTest::SetUp() {
+  if (shared_ == nullptr) {
+    GTEST_SKIP() << "RCAS_BUILD_DIR not set (ctest sets it)";
+  }
+  ASSERT_FALSE(shared_->cams.empty()) << "suite set-up failed";
+  ASSERT_EQ(::access(shared_->binary.c_str(), X_OK), 0) << shared_->binary;
+  // Each test gets its own copy of the store: RocksDB locks it for one process.
+  ASSERT_EQ(Sh("cp -a " + shared_->dir.File("ac") + " " + dir_.File("ac")), 0);
+  port_ = FreePort();
+  ASSERT_NE(port_, 0);
+  announce_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(bind(announce_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  getsockname(announce_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+  announce_port_ = ntohs(a.sin_port);
+}
+
+std::string CassdTest::WriteConfig(const std::string& extra, const std::string& listen_extra) {
+  const std::string pki = shared_->dir.File("pki");
+  std::ostringstream c;
+  c << "[cass]\nid = \"0000000A\"\ncertificate = \"" << pki << "/cass-0000000A.cert.pem\"\n"
+    << "key = \"" << pki << "/cass-0000000A.key.pem\"\nac_root = \"" << pki
+    << "/ac-root.cert.pem\"\nstate_dir = \"" << dir_.File("state") << "\"\ndrain_seconds = 5\n"
+    << "[listen]\nudp = [\"127.0.0.1\"]\ntcp = [\"127.0.0.1\"]\nport = " << port_ << "\n"
+    << listen_extra << "[announce]\ngroups = []\nunicast = [\"127.0.0.1:" << announce_port_
+    << "\"]\ninterval_seconds = 1\n[ac]\ndb = \"" << dir_.File("ac") << "\"\nroot_key = \"" << pki
+    << "/ac-root.key.pem\"\n"
+    << extra;
+  return dir_.Write("cassd.toml", c.str());
+}
+
+void CassdTest::Start(const std::string& config) {
+  const std::string log = dir_.File("daemon.log");
+  std::rename(log.c_str(), dir_.File("daemon.prev.log").c_str());  // WaitForLog sees this run
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    dup2(fd, 2);
+    dup2(fd, 1);
+    execl(shared_->binary.c_str(), "rcas-cassd", "--config", config.c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(pid_, 0);
+  ASSERT_TRUE(WaitForLog("event=listening")) << Log();
+}
+
+int CassdTest::RunCli(const std::string& args, std::string* err) {
+  const int status =
+      Sh(shared_->binary + " " + args + " >" + dir_.File("cli.out") + " 2>" + dir_.File("cli.err"));
+  *err = dir_.Read("cli.err");
+  return status;
+}
+
+bool CassdTest::WaitForLog(const std::string& needle, int ms) {
+  for (int waited = 0; waited < ms; waited += 20) {
+    if (Log().find(needle) != std::string::npos) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+int CassdTest::Wait(int ms) {
+  for (int waited = 0; waited < ms; waited += 20) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
+void CassdTest::Kill() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  if (announce_fd_ >= 0) {
+    close(announce_fd_);
+    announce_fd_ = -1;
+  }
+}
+
+void CassdTest::EstablishNormal(control::testing::TestCam& cam, CamSocket& sock) {
+  sock.Send(cam.KeyRequest());
+  const Bytes response = sock.Recv();
+  ASSERT_TRUE(cam.AcceptKeyResponse(response)) << "no KeyResponse; log:\n" << Log();
+  sock.Send(cam.CamReg());
+  const Bytes confirm = sock.Recv();
+  ASSERT_TRUE(cam.AcceptCamRegConfirm(confirm)) << "no CAMRegConfirm; log:\n" << Log();
+}
+
+}  // namespace rcas::tools

@@ -1,0 +1,90 @@
+#pragma once
+// CassDaemon: rcas-cassd's one control thread. It owns the AC store, the AC service, the RSA
+// batcher, the image servers, the CASS engine, the announce scheduler and the kernel transport,
+// and is the transport's sink: messages go to the engine, the engine's answers and the
+// announcements go out, signals arrive through a signalfd in the same ring (docs/cassd.md).
+//
+// Stop (SIGTERM/SIGINT): no new TCP connections, first requests (KeyRequest, KeyRegRequest)
+// dropped, announcements stopped; live sessions may finish until [cass].drain_seconds; then the
+// store is flushed and Run returns 0. SIGHUP re-opens the log file.
+
+#include <memory>
+#include <string>
+
+#include "control/ac_service.h"
+#include "control/announce.h"
+#include "control/cass_engine.h"
+#include "control/image_publisher.h"
+#include "control/image_registry.h"
+#include "crypto/rsa_batcher.h"
+#include "dataplane/image_server.h"
+#include "dataplane/kernel_transport.h"
+#include "storage/ac_store.h"
+#include "tools/cassd/campaign.h"
+#include "tools/cassd/config.h"
+#include "tools/cassd/log.h"
+
+namespace rcas::tools::cassd {
+
+// UnixMs is the engine's clock: Unix time in milliseconds.
+uint64_t UnixMs();
+
+class CassDaemon : public dataplane::TransportSink {
+ public:
+  // Start opens everything in order and binds the sockets; the first failure is returned with
+  // what failed. Signals SIGTERM, SIGINT and SIGHUP must already be blocked in every thread.
+  static Result<std::unique_ptr<CassDaemon>> Start(const CassdConfig& config, Log& log);
+  ~CassDaemon() override;
+
+  // Run serves until a stop signal and the drain; returns the process exit status.
+  int Run();
+
+  void OnMessage(const control::PeerRef& peer, ByteView message, uint64_t now_ms) override;
+  void OnPeerClosed(uint64_t connection, uint64_t now_ms) override;
+  void OnReadable(int fd, uint64_t now_ms) override;
+  void Poll(uint64_t now_ms, std::vector<control::OutMessage>& out,
+            std::vector<Bytes>& announcements) override;
+  uint64_t NextDueMs(uint64_t now_ms) override;
+
+ private:
+  CassDaemon(const CassdConfig& config, Log& log) : config_(config), log_(log) {}
+  // daemon_start.cc
+  Status OpenBackend();
+  Status OpenFrontend();
+  // daemon.cc
+  void OnSignal(int signo, uint64_t now_ms);
+  void Housekeeping(uint64_t now_ms);
+  void LogCounterDeltas();
+  uint64_t LiveSessions() const;
+
+  CassdConfig config_;
+  Log& log_;
+  // Declaration order is teardown order reversed: the engine waits for AC answers, so it goes
+  // before the AC service, which goes before the store.
+  std::unique_ptr<storage::AcStore> store_;
+  std::unique_ptr<control::AcService> ac_;
+  std::unique_ptr<crypto::RsaBatcher> rsa_;
+  control::ImageRegistry registry_;
+  std::unique_ptr<dataplane::ImageServer> images_;
+  std::unique_ptr<ConfigCampaign> campaign_;
+  std::unique_ptr<control::RegistryPublisher> publisher_;
+  std::unique_ptr<control::CassEngine> engine_;
+  std::unique_ptr<control::AnnounceScheduler> announcer_;
+  std::unique_ptr<dataplane::KernelTransport> transport_;
+  int signal_fd_ = -1;
+
+  bool tick_due_ = true;
+  uint64_t next_tick_ms_ = 0;
+  uint64_t next_housekeeping_ms_ = 0;
+  bool draining_ = false;
+  uint64_t drain_deadline_ms_ = 0;
+  uint64_t stop_at_ms_ = 0;  // set once the drain is over: a short grace for the last sends
+  uint64_t sessions_ended_ = 0;
+  uint64_t first_requests_dropped_ = 0;
+  std::string stop_reason_;
+  control::CassCounters logged_engine_{};
+  dataplane::TransportCounters logged_transport_{};
+  uint64_t logged_ac_errors_ = 0;
+};
+
+}  // namespace rcas::tools::cassd
