@@ -27,8 +27,8 @@ namespace rcas::control {
 
 // CachedAuth is what the cache holds for one CAM.
 struct CachedAuth {
-  uint64_t generation = 0;  // names this stage-1 material; never reused
-  storage::DscId dsc_id{};  // KeyPairingID = CAM_ID ‖ DSC_ID: a re-paired CAM misses
+  uint64_t generation = 0;             // names this stage-1 material; never reused
+  storage::DscId dsc_id{};             // KeyPairingID = CAM_ID ‖ DSC_ID: a re-paired CAM misses
   crypto::Sha256Digest certificate{};  // of the CAM certificate the AC's first check accepted
   uint64_t deliver_version = 0;        // stage 1's, then the one stage 2 committed
   std::array<crypto::SecretArray<kRandAcLen>, kTriplets> rand_ac;
@@ -59,8 +59,7 @@ class AcResultCache {
   // certificate whose SHA-256 is `certificate` and `deliver_version`; any older entry of the CAM
   // is replaced and its ttl starts again. Returns the entry's generation (0: not kept).
   uint64_t Put(const AcResult& r, const storage::DscId& dsc_id,
-               const crypto::Sha256Digest& certificate, uint64_t deliver_version,
-               uint64_t now_ms);
+               const crypto::Sha256Digest& certificate, uint64_t deliver_version, uint64_t now_ms);
   // Find returns the entry of `cam` if it was filled for the same pairing, certificate and
   // deliverVersion; null otherwise. Valid until the cache changes.
   const CachedAuth* Find(const crypto::CamId& cam, const storage::DscId& dsc_id,

@@ -14,9 +14,7 @@ uint64_t CamKey(const crypto::CamId& cam) { return LoadBe64(cam.data()); }
 
 }  // namespace
 
-void CassEngine::TrackLive(const CassSession& s) {
-  live_by_cam_.emplace(CamKey(s.cam_id), s.id);
-}
+void CassEngine::TrackLive(const CassSession& s) { live_by_cam_.emplace(CamKey(s.cam_id), s.id); }
 
 void CassEngine::UntrackLive(const CassSession& s) {
   auto [first, last] = live_by_cam_.equal_range(CamKey(s.cam_id));
@@ -71,8 +69,7 @@ bool CassEngine::KeyRequestFromCache(CassSession& s, ByteView certificate) {
 
 void CassEngine::RememberStage1(CassSession& s, const AcResult& r) {
   if (s.c1_fill && r.ok) {
-    s.c1_generation =
-        c1_cache_.Put(r, s.dsc_id, s.certificate_sha256, s.deliver_version, now_ms_);
+    s.c1_generation = c1_cache_.Put(r, s.dsc_id, s.certificate_sha256, s.deliver_version, now_ms_);
   }
 }
 
@@ -84,8 +81,8 @@ bool CassEngine::CamRegFromCache(CassSession& s) {
   }
   const CachedAuth* hit =
       c1_cache_.Find(s.cam_id, s.dsc_id, s.certificate_sha256, s.deliver_version);
-  if (hit == nullptr || hit->generation != s.c1_generation || !hit->stage2_ok ||
-      hit->hw != s.hw || hit->sw != s.sw) {
+  if (hit == nullptr || hit->generation != s.c1_generation || !hit->stage2_ok || hit->hw != s.hw ||
+      hit->sw != s.sw) {
     return false;
   }
   if (RivalLive(s)) {
