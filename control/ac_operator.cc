@@ -36,10 +36,12 @@ void AcBatch::Operator(const AcRequest& req, AcResult& out) {
       }
       break;
     case AcRequestKind::kPurchaseReport:
-    case AcRequestKind::kLogResponse: {
+    case AcRequestKind::kLogResponse:
+    case AcRequestKind::kRenewalReport: {
       storage::Report r;
       r.kind = req.kind == AcRequestKind::kPurchaseReport ? storage::ReportKind::kPurchase
-                                                          : storage::ReportKind::kLog;
+               : req.kind == AcRequestKind::kLogResponse  ? storage::ReportKind::kLog
+                                                          : storage::ReportKind::kRenewal;
       r.unix_ms = now_ms_;
       r.cass_id = req.cass_id;
       r.body = req.report;

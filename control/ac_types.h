@@ -25,6 +25,7 @@ enum class AcRequestKind : uint8_t {
   kRenewConfirm,      // mode C2: a forwarded RenewConfirm
   kPurchaseReport,    // store a purchase report (durable)
   kLogResponse,       // store a log (durable)
+  kRenewalReport,     // store how a RenewInfo ended (storage::RenewalRecord, durable)
   // operator actions
   kSetState,
   kResetAuthCount,
@@ -44,7 +45,7 @@ struct AcRequest {
   uint64_t deliver_version = 0;
   bool download_ok = false;                                          // kRenewConfirm
   storage::CamStateKind new_state = storage::CamStateKind::kVirgin;  // kSetState
-  Bytes report;  // kPurchaseReport / kLogResponse body
+  Bytes report;  // kPurchaseReport / kLogResponse / kRenewalReport body
 };
 
 struct AcResult {

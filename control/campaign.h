@@ -53,6 +53,7 @@ struct CamFacts {
   protocol::KeyMode mode = protocol::KeyMode::kNormal;
   storage::VersionField hw{};
   storage::VersionField sw{};
+  uint64_t deliver_version = 0;  // the one the session asked the AC with (§16.1)
 };
 
 enum class RenewalOutcome : uint8_t {
@@ -73,8 +74,9 @@ class CampaignSource {
   virtual ~CampaignSource() = default;
   // DeliverVersion is the deliverVersion the AC compares (§16.1, §16.5).
   virtual uint64_t DeliverVersion(const crypto::CamId& cam) = 0;
-  // CommonKeys is the pair every normal-mode CAMRegConfirm carries (§11.8).
-  virtual CommonImageKeys CommonKeys() = 0;
+  // CommonKeys is the pair a normal-mode CAMRegConfirm carries (§11.8): that of the common object
+  // the CAM's plan would deliver (`cam` has its CAMReg HW/SW), else the current one.
+  virtual CommonImageKeys CommonKeys(const CamFacts& cam) = 0;
   // PlanFor says what is due for an established session; nullopt: nothing.
   virtual std::optional<RenewalPlan> PlanFor(const CamFacts& cam) = 0;
   // OnRenewal reports how a RenewInfo ended.
@@ -82,8 +84,8 @@ class CampaignSource {
 };
 
 // ImagePublisher takes the objects encrypted per session (§17.1): the server encrypts
-// `plaintext` under key/iv when a CAM fetches `fn`, until expires_ms. (The image registry of
-// control/image_registry.h implements it through a small adapter.)
+// `plaintext` under key/iv when a CAM fetches `fn`, until expires_ms (Unix ms).
+// RegistryPublisher (control/image_publisher.h) puts them in the image servers' registry.
 class ImagePublisher {
  public:
   virtual ~ImagePublisher() = default;

@@ -274,7 +274,7 @@ void CassEngine::OnCamRegAc(CassSession& s, const AcResult& r) {
   protocol::SecretBlock mek_iv;
   crypto::RandomBytes(mek_iv.mutable_view());
   crypto::RandomBytes(s.icciek_iv.mutable_view());
-  CommonImageKeys common = campaign_.CommonKeys();
+  CommonImageKeys common = campaign_.CommonKeys(s.Facts());
   s.ccciek = common.ccciek;
   s.ccciek_iv = common.ccciek_iv;
   const protocol::CamRegConfirmContent content{s.session_id, mek_iv.view(), s.icciek_iv.view(),

@@ -89,7 +89,7 @@ struct CassSession {
   uint32_t pending_async = 0;          // AC / RSA answers still to come
   std::vector<uint64_t> bound_nonces;  // in the table's nonce index
 
-  CamFacts Facts() const { return {cam_id, session_id, mode, hw, sw}; }
+  CamFacts Facts() const { return {cam_id, session_id, mode, hw, sw, deliver_version}; }
   bool closed() const { return state == SessionState::kClosed; }
 };
 

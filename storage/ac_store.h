@@ -35,13 +35,14 @@ struct StoreOptions {
   rocksdb::Env* env = nullptr;  // tests: fault injection; nullptr = the default Env
 };
 
-enum class ReportKind : uint8_t { kPurchase = 1, kLog = 2 };
+// kRenewal: a storage::RenewalRecord (renewal_record.h), written by the CASS's campaign side.
+enum class ReportKind : uint8_t { kPurchase = 1, kLog = 2, kRenewal = 3 };
 
 struct Report {
   ReportKind kind = ReportKind::kPurchase;
   uint64_t unix_ms = 0;
   crypto::CassId cass_id{};
-  Bytes body;  // purchaseInfo / logResponseInfo, opaque (PROFILE §22 Q8)
+  Bytes body;  // purchaseInfo / logResponseInfo, opaque (PROFILE §22 Q8); kRenewal: a record
 };
 
 // WriteSet collects changes that Commit applies atomically, with one WAL write (and one fsync

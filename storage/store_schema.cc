@@ -72,8 +72,8 @@ bool DecodeReport(rocksdb::Slice key, rocksdb::Slice value, Report& out) {
   const ByteView k = SliceView(key);
   const ByteView v = SliceView(value);
   if (k.size() != kReportKeyLen || v.size() < kReportFixedLen || v[0] != kReportFormat ||
-      (v[1] != static_cast<uint8_t>(ReportKind::kPurchase) &&
-       v[1] != static_cast<uint8_t>(ReportKind::kLog))) {
+      v[1] < static_cast<uint8_t>(ReportKind::kPurchase) ||
+      v[1] > static_cast<uint8_t>(ReportKind::kRenewal)) {
     return false;
   }
   out.kind = static_cast<ReportKind>(v[1]);

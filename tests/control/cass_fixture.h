@@ -26,7 +26,7 @@ inline constexpr crypto::CassId kCass = {0x00, 0x00, 0x00, 0x0A};  // cass.cert.
 class FakeCampaign : public CampaignSource {
  public:
   uint64_t DeliverVersion(const crypto::CamId&) override { return deliver_version; }
-  CommonImageKeys CommonKeys() override { return {ccciek, ccciek_iv}; }
+  CommonImageKeys CommonKeys(const CamFacts&) override { return {ccciek, ccciek_iv}; }
   std::optional<RenewalPlan> PlanFor(const CamFacts&) override { return plan; }
   void OnRenewal(const CamFacts&, RenewalOutcome o) override { outcomes.push_back(o); }
 
@@ -127,21 +127,28 @@ class CassFixture : public ::testing::Test {
 
   // MakeEngine starts the AC service and the engine (call once per test, after setting options).
   void MakeEngine(AnnexCPolicy policy = {}, size_t ac_capacity = 1 << 16) {
+    MakeAc(policy, ac_capacity);
+    MakeCass(policy.mode, campaign_, publisher_);
+  }
+  void MakeAc(AnnexCPolicy policy = {}, size_t ac_capacity = 1 << 16) {
     AcOptions o;
     o.policy = policy;
     o.queue_capacity = ac_capacity;
     o.now_ms = [this] { return now_ms_; };
     ac_ = std::make_unique<AcService>(*store_, root_key_, o);
+  }
+  // MakeCass starts the engine on the AC of MakeAc with another campaign side.
+  void MakeCass(AnnexCMode mode, CampaignSource& campaign, ImagePublisher& images) {
     auto zone = CassZone::Make({kCass, 0x01, "127.0.0.1", 0x01, 49104});
     ASSERT_TRUE(zone.ok()) << zone.error();
     CassEngineConfig config;
     config.cass_certificate_der = cass_cert_;
     config.cass_key = cass_key_;
     config.ac_root = root_;
-    config.annex_c_mode = policy.mode;
+    config.annex_c_mode = mode;
     config.c1_cache_capacity = c1_cache_capacity_;
-    engine_ = std::make_unique<CassEngine>(config, std::move(*zone), *ac_, *store_, *rsa_,
-                                           campaign_, publisher_, now_ms_);
+    engine_ = std::make_unique<CassEngine>(config, std::move(*zone), *ac_, *store_, *rsa_, campaign,
+                                           images, now_ms_);
   }
 
   TestCam Cam(size_t i) { return TestCam(cams_[i], *root_, kCass); }

@@ -45,7 +45,7 @@ TEST(StoreSchema, ReportValueRoundTripsAndRejectsBadInput) {
 
   EXPECT_FALSE(DecodeReport(key.substr(1), value, back));
   EXPECT_FALSE(DecodeReport(key, value.substr(0, 5), back));
-  for (auto [offset, octet] : std::vector<std::pair<size_t, char>>{{0, 2}, {1, 0}, {1, 3}}) {
+  for (auto [offset, octet] : std::vector<std::pair<size_t, char>>{{0, 2}, {1, 0}, {1, 4}}) {
     std::string v = value;
     v[offset] = octet;
     EXPECT_FALSE(DecodeReport(key, v, back)) << offset;

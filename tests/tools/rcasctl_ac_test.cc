@@ -13,6 +13,8 @@
 
 #include "control/ac_service.h"
 #include "crypto/rsa.h"
+#include "storage/counters.h"
+#include "storage/renewal_record.h"
 #include "tests/tools/rcasctl_runner.h"
 #include "tools/provisioning.h"
 
@@ -198,12 +200,16 @@ TEST_F(RcasctlAc, ShowsPairingAndReportsButNeverTheKpk) {
     req.kind = control::AcRequestKind::kPurchaseReport;
     req.report = {0xca, 0xfe, 0x01};
     ASSERT_TRUE(ac.Call(req).ok);
+    req.kind = control::AcRequestKind::kRenewalReport;  // how a RenewInfo ended, for the operator
+    req.report = storage::EncodeRenewalRecord({storage::RenewalResult::kDownloadFailed,
+                                               storage::DeliverVersion(3, 5), 1'760'000'000'000});
+    ASSERT_TRUE(ac.Call(req).ok);
   }
   ASSERT_EQ(Run("ac show" + db_ + " " + kCam), 0) << err_;
   EXPECT_NE(out_.find("KPK present (not shown), sIGN-kpk present (256 octets, not shown)"),
             std::string::npos)
       << out_;
-  EXPECT_NE(out_.find("reports          1\n"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("reports          2\n"), std::string::npos) << out_;
   ExpectNoSecret(secrets);
   json cam = Show();
   EXPECT_EQ(cam["pairing"]["has_kpk"], true);
@@ -214,11 +220,16 @@ TEST_F(RcasctlAc, ShowsPairingAndReportsButNeverTheKpk) {
   ExpectNoSecret(secrets);
   ASSERT_EQ(Run("ac stats --json" + db_), 0) << err_;
   EXPECT_EQ(json::parse(out_)["pairings_with_kpk"], 1);
-  EXPECT_EQ(json::parse(out_)["reports"], 1);
+  EXPECT_EQ(json::parse(out_)["reports"], 2);
   ASSERT_EQ(Run("ac reports" + db_ + " " + kCam), 0) << err_;
   EXPECT_EQ(out_.rfind("purchase ", 0), 0u) << out_;
   EXPECT_NE(out_.find("CASS 0000000A  3 octets  cafe01\n"), std::string::npos) << out_;
-  EXPECT_NE(out_.find(": 1 reports\n"), std::string::npos) << out_;
+  EXPECT_NE(out_.find("\nrenewal "), std::string::npos) << out_;
+  EXPECT_NE(out_.find("CASS 0000000A  download-failed  deliverVersion image 3 campaign 5  at CASS "
+                      "2025-10-09 08:53:20.000 UTC\n"),
+            std::string::npos)
+      << out_;
+  EXPECT_NE(out_.find(": 2 reports\n"), std::string::npos) << out_;
 }
 
 TEST_F(RcasctlAc, CorruptOrTruncatedFileIngestsNothing) {

@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "crypto/x509_issue.h"
+#include "storage/counters.h"
+#include "storage/renewal_record.h"
 #include "tools/rcasctl/ac_command.h"
 #include "tools/rcasctl/command.h"
 #include "tools/rcasctl/print_content.h"
@@ -109,7 +111,28 @@ void PrintText(const CamFacts& f) {
 }
 
 const char* ReportKindName(storage::ReportKind k) {
-  return k == storage::ReportKind::kPurchase ? "purchase" : "log";
+  switch (k) {
+    case storage::ReportKind::kPurchase:
+      return "purchase";
+    case storage::ReportKind::kLog:
+      return "log";
+    case storage::ReportKind::kRenewal:
+      break;
+  }
+  return "renewal";
+}
+
+// RenewalText describes a kRenewal record: outcome, deliverVersion (image << 32 | campaign) and
+// when the CASS saw it; the raw hex when it does not decode.
+std::string RenewalText(const storage::Report& r) {
+  const auto rec = storage::DecodeRenewalRecord(r.body);
+  if (!rec) {
+    return "undecodable record " + ToHex(r.body);
+  }
+  return std::string(storage::RenewalResultName(rec->result)) + "  deliverVersion image " +
+         std::to_string(rec->deliver_version >> 32) + " campaign " +
+         std::to_string(rec->deliver_version & storage::kMaxDeliverCampaign) + "  at CASS " +
+         UtcTime(rec->unix_ms);
 }
 
 }  // namespace
@@ -156,6 +179,11 @@ int RunAcReports(const AcArgs& a) {
     return Fail(reports.error());
   }
   for (const storage::Report& r : *reports) {
+    if (r.kind == storage::ReportKind::kRenewal) {
+      std::printf("%-8s %s  CASS %s  %s\n", ReportKindName(r.kind), UtcTime(r.unix_ms).c_str(),
+                  crypto::UpperHex(r.cass_id).c_str(), RenewalText(r).c_str());
+      continue;
+    }
     std::printf("%-8s %s  CASS %s  %zu octets  %s\n", ReportKindName(r.kind),
                 UtcTime(r.unix_ms).c_str(), crypto::UpperHex(r.cass_id).c_str(), r.body.size(),
                 ToHex(r.body).c_str());
