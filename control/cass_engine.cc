@@ -93,6 +93,7 @@ void CassEngine::OnMessage(const PeerRef& peer, ByteView message, uint64_t now_m
 
 void CassEngine::OnPeerClosed(uint64_t connection, uint64_t now_ms) {
   now_ms_ = now_ms;
+  ForgetVerifying(connection);
   CassSession* s = table_.ByPeer(PeerRef::Tcp(connection));
   if (s != nullptr && !s->closed()) {
     EndSession(*s, false);
@@ -111,11 +112,16 @@ void CassEngine::Tick(uint64_t now_ms) {
   {
     std::lock_guard lock(rsa_inbox_->mu);
     rsa_scratch_.swap(rsa_inbox_->done);
+    verify_scratch_.clear();
+    verify_scratch_.swap(rsa_inbox_->verified);
     uint64_t drained;
     [[maybe_unused]] ssize_t n = read(rsa_inbox_->event_fd, &drained, sizeof drained);
   }
   for (Signed& s : rsa_scratch_) {
     OnSigned(s);
+  }
+  for (Verified& v : verify_scratch_) {
+    OnVerified(v);
   }
   timer_scratch_.clear();
   wheel_.Advance(now_ms, timer_scratch_);

@@ -5,12 +5,14 @@
 // Threading: every method runs on one control thread, which never blocks: RSA signatures go to
 // the RsaBatcher, AC requests to the AcService; both answer onto queues whose eventfds
 // (ac_event_fd, rsa_event_fd) tell the I/O loop to call Tick. Certificate and signature
-// verification of the first request (public-key operations) run inline (docs/cass-engine.md).
+// verification of the first request (public-key operations) run inline, or on the RSA threads
+// with verify_on_rsa_workers (docs/cass-engine.md).
 // Failures are answered with the Status of PROFILE §14 or dropped and counted (CassCounters);
 // nothing is thrown.
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -24,12 +26,14 @@
 #include "control/cass_zone.h"
 #include "control/session_table.h"
 #include "control/timing_wheel.h"
+#include "crypto/hash.h"
 #include "crypto/rsa_batch.h"
 #include "crypto/rsa_batcher.h"
 #include "crypto/x509.h"
 #include "protocol/content.h"
 #include "protocol/header.h"
 #include "protocol/protect.h"
+#include "protocol/protect_signed.h"
 #include "storage/ac_store.h"
 
 namespace rcas::control {
@@ -56,6 +60,9 @@ struct CassEngineConfig {
   AnnexCMode annex_c_mode = AnnexCMode::kC1;            // C2: RenewConfirm goes to the AC
   CassTimeouts timeouts;
   size_t c1_cache_capacity = size_t{1} << 18;  // CAMs in the mode C1 cache; 0 turns it off
+  // verify_on_rsa_workers: the first request's certificate and signature checks (~200 µs) run
+  // on the RsaBatcher's threads instead of the engine thread (docs/cass-engine.md).
+  bool verify_on_rsa_workers = false;
   // Observers for the daemon's log, called on the engine thread; either may be empty.
   // on_status: a Status went out; `s` is null when the refusal made no session (bad signature).
   std::function<void(const CassSession* s, protocol::StatusCode code)> on_status;
@@ -101,12 +108,26 @@ class CassEngine {
     uint64_t session;
     Bytes message;  // header || content || signature; empty: signing failed
   };
+  struct FirstRequest;  // cass_first_request.cc
+  // Verified: the certificate (§10.4) and signature checks of one first request.
+  struct Verified {
+    uint64_t ticket = 0;  // verify_on_rsa_workers: names the PendingFirst
+    crypto::CamCertResult cert;
+    bool signature_ok = false;
+  };
+  // PendingFirst: a first request whose checks run on the RSA threads.
+  struct PendingFirst {
+    PeerRef peer;
+    Bytes message;
+    crypto::Sha256Digest digest{};
+  };
   // RsaInbox receives signatures from the batcher's threads.
   struct RsaInbox {
     RsaInbox();
     ~RsaInbox();
     std::mutex mu;
     std::vector<Signed> done;
+    std::vector<Verified> verified;
     int event_fd = -1;
   };
   enum TimerKind : uint64_t { kDeadline = 0, kRetransmit = 1 };
@@ -122,8 +143,18 @@ class CassEngine {
   bool SubmitAc(CassSession& s, AcRequest&& request);
   AcRequest RequestFor(const CassSession& s, AcRequestKind kind) const;
 
-  // cass_first_request.cc: KeyRequest / KeyRegRequest (§13.3, §13.11).
+  // cass_first_request.cc: KeyRequest / KeyRegRequest (§13.3, §13.11), checked inline or on
+  // the RSA threads (VerifyOnWorkers, resumed by OnVerified).
   void OnFirstRequest(const PeerRef& peer, ByteView message);
+  void FinishFirstRequest(const PeerRef& peer, ByteView message, const protocol::SignedMessage& m,
+                          const FirstRequest& req, const Verified& checked);
+  void VerifyOnWorkers(const PeerRef& peer, ByteView message);
+  void OnVerified(Verified& v);
+  void ForgetVerifying(uint64_t connection);
+  static protocol::DecodeError DecodeFirst(protocol::MessageType type, ByteView content,
+                                           FirstRequest* out);
+  static Verified CheckFirst(const crypto::TrustAnchor& root, const protocol::SignedMessage& m,
+                             const FirstRequest& req, int64_t now_s);
   // cass_keying.cc: normal mode (§13.4-§13.6) and fast mode (§13.12).
   void OnAcResult(AcResult& r);
   void OnKeyMaterial(CassSession& s, AcResult& r);
@@ -173,6 +204,10 @@ class CassEngine {
   uint64_t ac_in_flight_ = 0;
   std::vector<AcResult> ac_scratch_;
   std::vector<Signed> rsa_scratch_;
+  std::vector<Verified> verify_scratch_;
+  std::unordered_map<uint64_t, PendingFirst> verifying_;        // by ticket
+  std::map<crypto::Sha256Digest, uint64_t> verifying_digests_;  // duplicates while verifying
+  uint64_t next_ticket_ = 1;
   std::vector<uint64_t> timer_scratch_;
   AcResultCache c1_cache_;
   std::unordered_multimap<uint64_t, uint64_t> live_by_cam_;  // CAM_ID → its live sessions

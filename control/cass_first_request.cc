@@ -3,6 +3,8 @@
 // certificate and signature (0x05), reuse of a sessionID (0x82, §23 items 3, 19), the replay set
 // (0x82), then the AC (0x83 when its queue is full).
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "control/cass_engine.h"
@@ -13,11 +15,9 @@ namespace rcas::control {
 using protocol::MessageType;
 using protocol::StatusCode;
 
-namespace {
-
 // FirstRequest is the part of KeyRequest / KeyRegRequest the checks need (views into the
 // message).
-struct FirstRequest {
+struct CassEngine::FirstRequest {
   ByteView session_id;
   ByteView key_pairing_id;
   ByteView certificate;
@@ -26,7 +26,8 @@ struct FirstRequest {
   ByteView sw;
 };
 
-protocol::DecodeError DecodeFirst(MessageType type, ByteView content, FirstRequest* out) {
+protocol::DecodeError CassEngine::DecodeFirst(MessageType type, ByteView content,
+                                              FirstRequest* out) {
   if (type == MessageType::kKeyRequest) {
     protocol::KeyRequestContent c;
     const protocol::DecodeError e = protocol::Decode(content, &c);
@@ -38,6 +39,20 @@ protocol::DecodeError DecodeFirst(MessageType type, ByteView content, FirstReque
   *out = {c.session_id, c.key_pairing_id, c.cam_certificate, c.cam_id, c.hw_version, c.sw_version};
   return e;
 }
+
+// CheckFirst is the §10.4 certificate check and the request signature: public-key work, ~200 µs.
+CassEngine::Verified CassEngine::CheckFirst(const crypto::TrustAnchor& root,
+                                            const protocol::SignedMessage& m,
+                                            const FirstRequest& req, int64_t now_s) {
+  Verified v;
+  v.cert = crypto::CheckCamCertificate(root, req.certificate, req.key_pairing_id, now_s,
+                                       req.cam_id_field);
+  v.signature_ok =
+      v.cert.ok() && protocol::VerifySigned(m, *v.cert.subject_key) == protocol::ProtectError::kOk;
+  return v;
+}
+
+namespace {
 
 Bytes ZeroSessionId() { return Bytes(protocol::kSessionIdLen, 0); }
 
@@ -73,12 +88,28 @@ void CassEngine::OnFirstRequest(const PeerRef& peer, ByteView message) {
       return;
     }
   }
+  if (config_.verify_on_rsa_workers) {
+    VerifyOnWorkers(peer, message);
+    return;
+  }
+  FinishFirstRequest(peer, message, m, req,
+                     CheckFirst(*config_.ac_root, m, req, static_cast<int64_t>(now_ms_ / 1000)));
+}
+
+// FinishFirstRequest goes on once the certificate and signature are checked (inline or on the
+// RSA threads).
+void CassEngine::FinishFirstRequest(const PeerRef& peer, ByteView message,
+                                    const protocol::SignedMessage& m, const FirstRequest& req,
+                                    const Verified& checked) {
+  const MessageType type = m.header.type;
+  const uint64_t nonce = m.header.nonce;
+  const crypto::CamCertResult& cert = checked.cert;
+  storage::SessionId sid;
+  CopyTo(sid, req.session_id);
+  CassSession* known = table_.BySessionId(sid);
   // Only a request whose certificate and signature verify is answered with more than 0x81.
   const bool fast = type == MessageType::kKeyRegRequest;
-  const crypto::CamCertResult cert =
-      crypto::CheckCamCertificate(*config_.ac_root, req.certificate, req.key_pairing_id,
-                                  static_cast<int64_t>(now_ms_ / 1000), req.cam_id_field);
-  if (!cert.ok() || protocol::VerifySigned(m, *cert.subject_key) != protocol::ProtectError::kOk) {
+  if (!checked.signature_ok) {
     counters_.Add(CassCounter::kRxBadSignature);
     RefuseFirst(peer, nullptr, req.session_id, nonce, type, StatusCode::kSignatureFail);
     return;
@@ -131,6 +162,76 @@ void CassEngine::OnFirstRequest(const PeerRef& peer, ByteView message) {
     return;
   }
   Arm(s, config_.timeouts.ac_ms);
+}
+
+// VerifyOnWorkers runs the checks of the first request on the RSA threads (config
+// verify_on_rsa_workers); OnVerified resumes with their answer. A byte-identical copy that
+// arrives meanwhile is discarded like any pending duplicate (§5.5).
+void CassEngine::VerifyOnWorkers(const PeerRef& peer, ByteView message) {
+  const crypto::Sha256Digest digest = crypto::Sha256(message);
+  if (verifying_digests_.contains(digest)) {
+    counters_.Add(CassCounter::kRxDuplicatePending);
+    return;
+  }
+  const uint64_t ticket = next_ticket_++;
+  auto work = [inbox = rsa_inbox_, root = config_.ac_root, ticket,
+               now_s = static_cast<int64_t>(now_ms_ / 1000),
+               bytes = Bytes(message.begin(), message.end())] {
+    Verified v;
+    protocol::SignedMessage m;
+    FirstRequest req;
+    if (protocol::ParseSigned(bytes, &m) == protocol::ProtectError::kOk &&
+        DecodeFirst(m.header.type, m.content, &req) == protocol::DecodeError::kNone) {
+      v = CheckFirst(*root, m, req, now_s);
+    }
+    v.ticket = ticket;
+    std::lock_guard lock(inbox->mu);
+    inbox->verified.push_back(std::move(v));
+    uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(inbox->event_fd, &one, sizeof one);
+  };
+  if (!rsa_.TryRun(std::move(work))) {
+    counters_.Add(CassCounter::kRsaQueueFull);
+    protocol::SignedMessage m;
+    FirstRequest req;
+    if (protocol::ParseSigned(message, &m) == protocol::ProtectError::kOk &&
+        DecodeFirst(m.header.type, m.content, &req) == protocol::DecodeError::kNone) {
+      RefuseFirst(peer, nullptr, req.session_id, m.header.nonce, m.header.type, StatusCode::kBusy);
+    }
+    return;
+  }
+  verifying_.emplace(ticket, PendingFirst{peer, Bytes(message.begin(), message.end()), digest});
+  verifying_digests_.emplace(digest, ticket);
+}
+
+void CassEngine::OnVerified(Verified& v) {
+  auto it = verifying_.find(v.ticket);
+  if (it == verifying_.end()) {
+    return;  // its TCP connection closed meanwhile
+  }
+  PendingFirst pending = std::move(it->second);
+  verifying_.erase(it);
+  verifying_digests_.erase(pending.digest);
+  protocol::SignedMessage m;
+  FirstRequest req;
+  if (protocol::ParseSigned(pending.message, &m) != protocol::ProtectError::kOk ||
+      DecodeFirst(m.header.type, m.content, &req) != protocol::DecodeError::kNone) {
+    return;  // cannot happen: it parsed before it was queued
+  }
+  FinishFirstRequest(pending.peer, pending.message, m, req, v);
+}
+
+// ForgetVerifying drops the first requests of a closed TCP connection still being checked.
+void CassEngine::ForgetVerifying(uint64_t connection) {
+  const PeerRef peer = PeerRef::Tcp(connection);
+  for (auto it = verifying_.begin(); it != verifying_.end();) {
+    if (it->second.peer == peer) {
+      verifying_digests_.erase(it->second.digest);
+      it = verifying_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace rcas::control

@@ -33,12 +33,16 @@ void RsaBatcher::Start() {
 }
 
 bool RsaBatcher::TrySign(std::shared_ptr<const RsaBatchKey> key, Bytes msg, SignDone done) {
-  return Push(Job{std::move(key), std::move(msg), std::move(done), nullptr});
+  return Push(Job{std::move(key), std::move(msg), std::move(done), nullptr, nullptr});
 }
 
 bool RsaBatcher::TryDecrypt(std::shared_ptr<const RsaBatchKey> key, Bytes cipher,
                             DecryptDone done) {
-  return Push(Job{std::move(key), std::move(cipher), nullptr, std::move(done)});
+  return Push(Job{std::move(key), std::move(cipher), nullptr, std::move(done), nullptr});
+}
+
+bool RsaBatcher::TryRun(std::function<void()> work) {
+  return Push(Job{nullptr, {}, nullptr, nullptr, std::move(work)});
 }
 
 bool RsaBatcher::Push(Job job) {
@@ -82,6 +86,9 @@ void RsaBatcher::Work() {
     std::array<std::optional<SecretBytes>, kIfmaLanes> plains;
     size_t n_sign = 0, n_decrypt = 0;
     for (size_t i = 0; i < count; ++i) {
+      if (taken[i].run) {
+        continue;
+      }
       if (taken[i].sign_done) {
         signs[n_sign++] = {taken[i].key.get(), taken[i].input, &signatures[i]};
       } else {
@@ -91,7 +98,9 @@ void RsaBatcher::Work() {
     SignPkcs1Sha256Batch({signs.data(), n_sign});
     DecryptOaepSha256Batch({decrypts.data(), n_decrypt});
     for (size_t i = 0; i < count; ++i) {
-      if (taken[i].sign_done) {
+      if (taken[i].run) {
+        taken[i].run();
+      } else if (taken[i].sign_done) {
         taken[i].sign_done(std::move(signatures[i]));
       } else {
         taken[i].decrypt_done(std::move(plains[i]));

@@ -49,6 +49,9 @@ class RsaBatcher {
   bool TrySign(std::shared_ptr<const RsaBatchKey> key, Bytes msg, SignDone done);
   // TryDecrypt queues an RSAES-OAEP/SHA-256 decryption; false when full. Thread-safe.
   bool TryDecrypt(std::shared_ptr<const RsaBatchKey> key, Bytes cipher, DecryptDone done);
+  // TryRun queues other public-key work for the same threads (the CASS's certificate and
+  // signature checks); it runs after the batch it was taken with. False when full. Thread-safe.
+  bool TryRun(std::function<void()> work);
 
   Stats stats() const;
 
@@ -56,8 +59,9 @@ class RsaBatcher {
   struct Job {
     std::shared_ptr<const RsaBatchKey> key;
     Bytes input;
-    SignDone sign_done;        // set for a signature
-    DecryptDone decrypt_done;  // set for a decryption
+    SignDone sign_done;         // set for a signature
+    DecryptDone decrypt_done;   // set for a decryption
+    std::function<void()> run;  // set for TryRun
   };
 
   bool Push(Job job);

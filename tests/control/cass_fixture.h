@@ -147,6 +147,7 @@ class CassFixture : public ::testing::Test {
     config.ac_root = root_;
     config.annex_c_mode = mode;
     config.c1_cache_capacity = c1_cache_capacity_;
+    config.verify_on_rsa_workers = verify_on_rsa_workers_;
     engine_ = std::make_unique<CassEngine>(config, std::move(*zone), *ac_, *store_, *rsa_, campaign,
                                            images, now_ms_);
   }
@@ -241,6 +242,7 @@ class CassFixture : public ::testing::Test {
   std::unique_ptr<CassEngine> engine_;
   uint64_t now_ms_ = kStartMs;
   size_t c1_cache_capacity_ = 64;  // mode C1 cache of AC results; 0: off
+  bool verify_on_rsa_workers_ = false;
 };
 
 }  // namespace rcas::control::testing

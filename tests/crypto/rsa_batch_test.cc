@@ -165,6 +165,23 @@ TEST(RsaBatcher, QueuedJobsAreTakenTogetherUpToEight) {
   }
 }
 
+TEST(RsaBatcher, RunJobsShareTheQueueAndABatchWithSignatures) {
+  auto key = NewKey(2048);
+  RsaBatcher batcher(1, 4, /*start=*/false);
+  const Bytes msg = RandomMessage(40);
+  std::promise<Bytes> sig;
+  std::promise<std::thread::id> ran;
+  ASSERT_TRUE(batcher.TryRun([&] { ran.set_value(std::this_thread::get_id()); }));
+  ASSERT_TRUE(batcher.TrySign(key, msg, [&](Bytes s) { sig.set_value(std::move(s)); }));
+  batcher.Start();
+  EXPECT_NE(ran.get_future().get(), std::this_thread::get_id());  // on a worker
+  EXPECT_EQ(sig.get_future().get(), key->key().SignPkcs1Sha256(msg));
+  while (batcher.stats().jobs < 2) {  // counted after the completions ran
+    std::this_thread::yield();
+  }
+  EXPECT_EQ(batcher.stats().batches, 1u);
+}
+
 TEST(RsaBatcher, FullQueueRefusesSoTheCallerCanAnswerBusy) {
   auto key = NewKey(1024);
   RsaBatcher batcher(1, 3, /*start=*/false);
