@@ -19,28 +19,9 @@ namespace {
 constexpr int kTickMs = 10;     // timer resolution of the loop
 constexpr int kDrainMs = 2000;  // Stop waits this long for cancelled operations
 
-bool ParseEndpoint(const ImageEndpoint& e, sockaddr_storage* ss, socklen_t* len) {
-  *ss = {};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (inet_pton(AF_INET, e.address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(e.port);
-    *len = sizeof(sockaddr_in);
-    return true;
-  }
-  if (inet_pton(AF_INET6, e.address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(e.port);
-    *len = sizeof(sockaddr_in6);
-    return true;
-  }
-  return false;
-}
-
 Status OpenListener(const ImageEndpoint& e, bool http, Listener* l) {
   l->http = http;
-  if (!ParseEndpoint(e, &l->local, &l->local_len)) {
+  if (!ParseSocketAddress(e, &l->local, &l->local_len)) {
     return Error{"image server: bad address '" + e.address + "'"};
   }
   const int type = (http ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;

@@ -15,18 +15,12 @@
 #include "control/cass_types.h"
 #include "crypto/bytes.h"
 #include "crypto/result.h"
+#include "dataplane/endpoint.h"
 #include "protocol/verdicts.h"
 
 namespace rcas::dataplane {
 
 // Endpoint: a numeric IPv4 or IPv6 address and a port; port 0 binds an ephemeral one.
-struct Endpoint {
-  std::string address;
-  uint16_t port = 0;
-};
-
-// ParseSocketAddress fills `ss`/`len` from a numeric address; false if it is not one.
-bool ParseSocketAddress(const Endpoint& e, sockaddr_storage* ss, socklen_t* len);
 
 struct MulticastOptions {
   int ttl = 1;               // IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS

@@ -6,21 +6,10 @@
 #include <cstring>
 #include <string>
 
+#include "dataplane/ascii.h"
+
 namespace rcas::dataplane {
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c + 32) : c; };
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Strings: NUL-terminated fields after the opcode.
 class Fields {
