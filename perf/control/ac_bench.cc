@@ -9,7 +9,6 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -17,6 +16,7 @@
 
 #include "control/ac_service.h"
 #include "crypto/random.h"
+#include "perf/common/synthetic_cam.h"
 #include "storage/ac_store.h"
 
 namespace rcas::control {
@@ -46,34 +46,11 @@ storage::DscId DscOf(uint64_t i) {
   return d;
 }
 
-// Fill writes cheap pseudo-random octets: this is test data, and OpenSSL's DRBG (seven calls
-// per CAM) would cost more than the ingest it feeds.
-void Fill(MutableByteView out, uint64_t& x) {
-  for (size_t i = 0; i < out.size(); i += 8) {
-    x += 0x9E3779B97F4A7C15ull;  // splitmix64
-    uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    std::memcpy(out.data() + i, &z, std::min<size_t>(8, out.size() - i));
-  }
-}
-
-// A provisioned CAM as the ingest sees it: Ki/OPc and a certificate-sized blob (880 octets, the
-// size of the CAM certificates `rcasctl pki cams` issues) of which 368 octets are the same for
-// every CAM (names, OIDs, extensions) and 512 are its own (public key and signature), so that
-// LZ4 sees what it would see in real certificates.
+// A provisioned CAM as the ingest sees it (perf/common/synthetic_cam.h).
 storage::CamIdentity Identity(uint64_t i) {
   storage::CamIdentity id;
   id.dsc_id = DscOf(i);
-  uint64_t x = i;
-  for (auto& k : id.keys) {
-    Fill(k.ki.mutable_view(), x);
-    Fill(k.opc.mutable_view(), x);
-  }
-  id.certificate_der = Bytes(880);
-  uint64_t shared = 0;
-  Fill(MutableByteView(id.certificate_der).first(368), shared);
-  Fill(MutableByteView(id.certificate_der).subspan(368), x);
+  perf::FillCam(i, id.keys, id.certificate_der);
   return id;
 }
 

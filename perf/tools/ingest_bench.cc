@@ -1,17 +1,17 @@
 // Bulk provisioning from a provisioning file, the whole `rcasctl ac ingest` path (read, verify
 // the SHA-256 end record, decode, write sorted SST files, ingest), next to the storage part alone
 // (IdentitySstWriter + IngestIdentities on records already in memory) in the same run. The file
-// holds RCAS_INGEST_BENCH_CAMS synthetic CAMs (default 1M): random Ki/OPc and 880-octet
-// certificate stand-ins (368 octets shared, 512 per CAM, as in real ones), made once with
-// ProvisioningWriter (no RSA) and kept in /tmp.
-//   taskset -c 0,1 build/release/perf/tools_bench --benchmark_out=ingest.json --benchmark_out_format=json
+// holds RCAS_INGEST_BENCH_CAMS synthetic CAMs (default 1M, perf/common/synthetic_cam.h), made
+// once with ProvisioningWriter (no RSA) and kept in /tmp.
+//   taskset -c 0,1 build/release/perf/tools_bench --benchmark_out=ingest.json
+//   --benchmark_out_format=json
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "crypto/bytes.h"
+#include "perf/common/synthetic_cam.h"
 #include "storage/ac_store.h"
 #include "tools/ac_ingest.h"
 #include "tools/provisioning.h"
@@ -24,29 +24,11 @@ uint64_t Count() {
   return v != nullptr ? std::strtoull(v, nullptr, 10) : 1'000'000;
 }
 
-void Fill(MutableByteView out, uint64_t& x) {
-  for (size_t i = 0; i < out.size(); i += 8) {
-    x += 0x9E3779B97F4A7C15ull;  // splitmix64: test data, not keys
-    uint64_t z = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    std::memcpy(out.data() + i, &z, std::min<size_t>(8, out.size() - i));
-  }
-}
-
 CamRecord Record(uint64_t i) {
   CamRecord r;
   StoreBe64(r.cam_id.data(), 0x0100000000000000ull + i);
   StoreBe64(r.dsc_id.data() + r.dsc_id.size() - 8, i);
-  uint64_t x = i;
-  for (auto& k : r.keys) {
-    Fill(k.ki.mutable_view(), x);
-    Fill(k.opc.mutable_view(), x);
-  }
-  r.certificate_der = Bytes(880);
-  uint64_t shared = 0;
-  Fill(MutableByteView(r.certificate_der).first(368), shared);
-  Fill(MutableByteView(r.certificate_der).subspan(368), x);
+  perf::FillCam(i, r.keys, r.certificate_der);
   return r;
 }
 
