@@ -3,13 +3,13 @@
 // §13.12, §15.3), with the CAM's checks in the order of §13.4 and the Status each failure gets.
 
 #include <algorithm>
-#include <functional>
 
 #include "crypto/random.h"
 #include "crypto/sign_kpk.h"
 #include "protocol/key_schedule_fast.h"
 #include "protocol/protect.h"
 #include "protocol/protect_signed.h"
+#include "tools/cam_checks.h"
 #include "tools/cam_session.h"
 
 namespace rcas::tools {
@@ -26,61 +26,6 @@ std::array<uint8_t, protocol::kCamIdFieldLen> CamIdFieldOf(const crypto::CamId& 
   std::array<uint8_t, protocol::kCamIdFieldLen> field{};  // CAM_ID || 0x00*32 (§2.2)
   std::copy(cam_id.begin(), cam_id.end(), field.begin());
   return field;
-}
-
-// CheckedResponse is a KeyResponse / KeyRegResponse that passed the checks common to both
-// modes; `value` views `message`, `secret` views `plain`.
-template <typename Msg, typename Secret>
-struct CheckedResponse {
-  protocol::SignedMessage parsed;
-  Msg value{};
-  crypto::SecretBytes plain;
-  Secret secret{};
-  crypto::CassId cass_id{};
-};
-
-// CheckResponse runs §13.4 in order: sessionID, CASS certificate bound to the CASS_ID acted
-// on, signature, OAEP with the CAM key, inner DER (RAND_AC distinct). Returns 0, or the code of
-// the unkeyed Status to answer. `check` traces each verdict.
-template <typename Msg, typename Secret>
-uint8_t CheckResponse(ByteView message, ByteView session_id, const CamIdentity& id,
-                      const std::optional<crypto::CassId>& expected,
-                      std::optional<int64_t> trusted_now,
-                      const std::function<bool(std::string_view, bool)>& check,
-                      CheckedResponse<Msg, Secret>* out) {
-  if (!check(
-          "framing and content",
-          protocol::ParseSigned(message, &out->parsed) == protocol::ProtectError::kOk &&
-              protocol::Decode(out->parsed.content, &out->value) == protocol::DecodeError::kNone)) {
-    return 0x81;
-  }
-  const Msg& v = out->value;
-  if (!check("sessionID", std::equal(v.session_id.begin(), v.session_id.end(), session_id.begin(),
-                                     session_id.end()))) {
-    return 0x82;  // §23.10
-  }
-  const ByteView want = expected ? ByteView(*expected) : ByteView();
-  const crypto::CassCertResult cert =
-      crypto::CheckCassCertificate(id.root, v.cass_certificate, want, trusted_now);
-  if (!check("CASS certificate (" + std::string(crypto::CertCheckName(cert.reason)) + ")",
-             cert.ok())) {
-    return 0x05;
-  }
-  out->cass_id = cert.id;
-  if (!check("RSA signature", protocol::VerifySigned(out->parsed, *cert.subject_key) ==
-                                  protocol::ProtectError::kOk)) {
-    return 0x05;
-  }
-  auto plain = id.key.DecryptOaepSha256(v.rsa_encrypted_content);
-  if (!check("OAEP decryption", plain.has_value())) {
-    return 0x84;
-  }
-  out->plain = std::move(*plain);
-  if (!check("confidential content (DER, RAND_AC distinct)",
-             protocol::Decode(out->plain.view(), &out->secret) == protocol::DecodeError::kNone)) {
-    return 0x81;
-  }
-  return 0;
 }
 
 }  // namespace
@@ -131,7 +76,8 @@ void CamMachine::OnKeyResponse(ByteView message, int64_t now_ms) {
   CheckedResponse<protocol::KeyResponseContent, protocol::KeyResponseConfidential> r;
   const std::optional<int64_t> trusted =
       config_.trusted_time ? std::optional<int64_t>(now_ms / 1000) : std::nullopt;
-  uint8_t code = CheckResponse(message, s.id, id_, s.target.cass_id, trusted, check, &r);
+  const ByteView want = s.target.cass_id ? ByteView(*s.target.cass_id) : ByteView();
+  uint8_t code = CheckCassResponse(message, s.id, id_.key, id_.root, want, trusted, check, &r);
   const auto kpid = id_.record.KeyPairingId();
   if (code == 0 && !check("sIGN-kpk", crypto::VerifyKpk(id_.root.public_key(), kpid, r.secret.kpk,
                                                         r.value.sign_kpk))) {
@@ -226,7 +172,9 @@ void CamMachine::OnKeyRegResponse(ByteView message, int64_t now_ms) {
   CheckedResponse<protocol::KeyRegResponseContent, protocol::KeyRegResponseConfidential> r;
   const std::optional<int64_t> trusted =
       config_.trusted_time ? std::optional<int64_t>(now_ms / 1000) : std::nullopt;
-  const uint8_t code = CheckResponse(message, s.id, id_, s.target.cass_id, trusted, check, &r);
+  const ByteView want = s.target.cass_id ? ByteView(*s.target.cass_id) : ByteView();
+  const uint8_t code =
+      CheckCassResponse(message, s.id, id_.key, id_.root, want, trusted, check, &r);
   if (code != 0) {
     SendUnkeyedStatus(code, s.first_nonce);
     return EndSession(now_ms, true, "KeyRegResponse rejected");

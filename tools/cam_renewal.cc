@@ -4,9 +4,8 @@
 
 #include <algorithm>
 
-#include "crypto/aes.h"
-#include "crypto/hash.h"
 #include "protocol/protect.h"
+#include "tools/cam_checks.h"
 #include "tools/cam_session.h"
 
 namespace rcas::tools {
@@ -142,14 +141,12 @@ void CamMachine::OnImageFetched(size_t index, Result<Bytes> object, int64_t now_
   } else {
     const crypto::AesKey& key = d.common[index] ? s.images.ccciek : s.images.icciek;
     const protocol::SecretBlock& iv = d.common[index] ? s.images.ccciek_iv : s.images.icciek_iv;
-    const auto image = crypto::AesCbcDecrypt(key.view(), iv.view(), *object);  // §17.1
-    const bool ok =
-        image.has_value() && crypto::ConstantTimeEqual(crypto::Sha1(*image), d.hashes[index]);
-    d.integrity_failed = d.integrity_failed || !ok;
+    const ImageVerdict v = CheckImage(*object, key.view(), iv.view(), d.hashes[index]);
+    d.integrity_failed = d.integrity_failed || v != ImageVerdict::kOk;
     Trace("   check " + what + " (" + std::to_string(object->size()) + " B): " +
-          (!image ? "PKCS#7 FAILED"
-           : ok   ? "AES-CBC ok, SHA-1 ok"
-                  : "SHA-1 FAILED"));
+          (v == ImageVerdict::kBadPadding     ? "PKCS#7 FAILED"
+           : v == ImageVerdict::kHashMismatch ? "SHA-1 FAILED"
+                                              : "AES-CBC ok, SHA-1 ok"));
   }
   if (--d.pending == 0) {
     FinishDownload(now_ms);

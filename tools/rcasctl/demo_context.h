@@ -26,6 +26,7 @@
 #include "protocol/key_schedule.h"
 #include "protocol/protect.h"
 #include "protocol/protect_signed.h"
+#include "tools/cam_checks.h"
 #include "tools/provisioning.h"
 
 namespace rcas::tools {
@@ -279,13 +280,6 @@ std::optional<CheckedSigner> CassChecksCamRequest(DemoContext& ctx,
                                                   ByteView certificate, ByteView key_pairing_id,
                                                   ByteView cam_id_field);
 
-// CamChecksCassResponse is the CAM's check of KeyResponse / KeyRegResponse (§13.4, §13.12):
-// the CASS certificate bound to the announced CASS_ID, then the signature.
-std::optional<CheckedSigner> CamChecksCassResponse(DemoContext& ctx,
-                                                   const protocol::SignedMessage& m,
-                                                   ByteView certificate,
-                                                   ByteView announced_cass_id);
-
 // EncodeAndSign is the sender of a signed message: DER, then the signature with `key` (§9.4).
 template <protocol::Content T>
 std::optional<Bytes> EncodeAndSign(DemoContext& ctx, protocol::MessageType type, uint64_t nonce,
@@ -331,41 +325,40 @@ struct CamOpenedResponse {
   Secret secret{};
 };
 
-// CamOpensResponse is the CAM's check of a response, in the order of §13.4 / §13.12: nonce and
-// sessionID of its request, CASS certificate bound to the announced CASS_ID, signature, OAEP
-// with its own key, inner DER (with the RAND_AC rule). sIGN-kpk is the caller's (normal only).
+// CamOpensResponse is the CAM's check of a response, in the order of §13.4 / §13.12 as the
+// reference CAM runs it (tools/cam_checks.h): nonce and sessionID of its request, CASS
+// certificate bound to the announced CASS_ID, signature, OAEP with its own key, inner DER (with
+// the RAND_AC rule). sIGN-kpk is the caller's (normal only).
 template <protocol::Content Msg, protocol::Content Secret>
 std::optional<CamOpenedResponse<Msg, Secret>> CamOpensResponse(DemoContext& ctx, Bytes message,
                                                                uint64_t nonce, ByteView session_id,
                                                                ByteView announced_cass_id) {
   CamOpenedResponse<Msg, Secret> r;
-  auto got = ParseSignedAs<Msg>(ctx, std::move(message));
-  if (!got) {
-    return std::nullopt;
-  }
-  r.message = std::move(*got);
-  const Msg& v = r.message.value;
-  const std::string name(protocol::MessageTypeName(r.message.parsed.header.type));
-  if (!ctx.report.Check(r.message.parsed.header.nonce == nonce, name + " nonce") ||
-      !ctx.report.Check(ToHex(v.session_id) == ToHex(session_id), name + " sessionID")) {
-    return std::nullopt;
-  }
-  auto signer = CamChecksCassResponse(ctx, r.message.parsed, v.cass_certificate, announced_cass_id);
-  if (!signer) {
-    return std::nullopt;
-  }
-  r.signer_facts = signer->facts;
-  auto plain = ctx.pki.cam_key.DecryptOaepSha256(v.rsa_encrypted_content);
-  if (!ctx.report.Check(plain.has_value(), name + " OAEP decryption")) {
-    return std::nullopt;
-  }
-  r.plain = std::move(*plain);
-  const protocol::DecodeError e = protocol::Decode(r.plain.view(), &r.secret);
+  r.message.message = std::move(message);
+  protocol::Header h;
   if (!ctx.report.Check(
-          e == protocol::DecodeError::kNone,
-          name + " confidential content: " + std::string(protocol::DecodeErrorName(e)))) {
+          protocol::ParseHeader(r.message.message, &h) == protocol::HeaderError::kOk &&
+              h.nonce == nonce,
+          "response header and nonce")) {
     return std::nullopt;
   }
+  const std::string name(protocol::MessageTypeName(h.type));
+  CheckedResponse<Msg, Secret> checked;
+  const uint8_t status = CheckCassResponse(
+      r.message.message, session_id, ctx.pki.cam_key, ctx.pki.issuer.root(), announced_cass_id,
+      ctx.now,
+      [&](std::string_view what, bool ok) {
+        return ctx.report.Check(ok, name + " " + std::string(what));
+      },
+      &checked);
+  if (status != 0) {
+    return std::nullopt;
+  }
+  r.message.parsed = checked.parsed;
+  r.message.value = checked.value;
+  r.signer_facts = "CASS_ID " + crypto::UpperHex(checked.cass_id);
+  r.plain = std::move(checked.plain);  // the vector's buffer moves, so `secret` still views it
+  r.secret = checked.secret;
   return r;
 }
 

@@ -1,5 +1,6 @@
-// The signed-message checks both modes share (PROFILE §9.4, §10.4): each receiver takes the
-// signer's key only from a certificate that passed the AC-root checks, then verifies.
+// The CASS-side check of the signed requests (PROFILE §9.4, §10.4): the CASS takes the CAM key
+// only from a certificate that passed the AC-root checks, then verifies. (The CAM side is
+// CheckCassResponse in tools/cam_checks.h.)
 
 #include "crypto/x509.h"
 #include "protocol/protect_signed.h"
@@ -30,22 +31,6 @@ std::optional<CheckedSigner> CassChecksCamRequest(DemoContext& ctx,
     return std::nullopt;
   }
   return CheckedSigner{*cert.subject_key, "CAM_ID " + crypto::UpperHex(cert.id)};
-}
-
-std::optional<CheckedSigner> CamChecksCassResponse(DemoContext& ctx,
-                                                   const protocol::SignedMessage& m,
-                                                   ByteView certificate,
-                                                   ByteView announced_cass_id) {
-  auto cert =
-      crypto::CheckCassCertificate(ctx.pki.issuer.root(), certificate, announced_cass_id, ctx.now);
-  if (!ctx.report.Check(cert.ok(),
-                        "CASS certificate: " + std::string(crypto::CertCheckName(cert.reason)))) {
-    return std::nullopt;
-  }
-  if (!SignatureOk(ctx, m, *cert.subject_key)) {
-    return std::nullopt;
-  }
-  return CheckedSigner{*cert.subject_key, "CASS_ID " + crypto::UpperHex(cert.id)};
 }
 
 }  // namespace rcas::tools
