@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 
 #include "protocol/framing.h"
@@ -115,7 +116,7 @@ class CamFleet::Member : public CamIo {
       socklen_t len = sizeof(error);
       getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &len);
       if (error != 0) {
-        return Closed();
+        return Closed(std::string("connect: ") + std::strerror(error));
       }
       connecting_ = false;
       Flush();
@@ -147,7 +148,8 @@ class CamFleet::Member : public CamIo {
     epoll_ctl(fleet_.epoll_fd_, op, fd_, &ev);
   }
 
-  void Closed() {
+  void Closed(std::string_view why) {
+    Trace("cam " + machine->name() + " transport: " + std::string(why));
     CloseSession();
     machine->OnTransportClosed(NowMs());
   }
@@ -157,7 +159,7 @@ class CamFleet::Member : public CamIo {
       const ssize_t n = write(fd_, tx_.data(), tx_.size());
       if (n < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
-          return Closed();
+          return Closed(std::string("write: ") + std::strerror(errno));
         }
         break;
       }
@@ -201,7 +203,9 @@ class CamFleet::Member : public CamIo {
     while (fd_ >= 0) {
       const protocol::TcpFrame f = protocol::NextTcpFrame(rx_);
       if (f.kind == protocol::TcpFrame::Kind::kClose) {
-        return Closed();  // framing error: close, no Status (§23.11)
+        // A framing error closes the connection, no Status (§23.11).
+        return Closed(std::string("framing: ") + protocol::HeaderErrorName(f.header_error) +
+                      ", header " + ToHex(ByteView(rx_).first(std::min<size_t>(rx_.size(), 16))));
       }
       if (f.kind != protocol::TcpFrame::Kind::kMessage) {
         break;
@@ -211,7 +215,7 @@ class CamFleet::Member : public CamIo {
       machine->OnMessage(message, NowMs());
     }
     if (eof && fd_ >= 0) {
-      Closed();
+      Closed("connection closed by the CASS");
     }
   }
 
