@@ -174,5 +174,50 @@ TEST(CamFleetTest, TcpSessionFromTheCommandLineEndsWhenTheCassCloses) {
   EXPECT_NE(printed.str().find("1 CAMs, 1 completed"), std::string::npos) << printed.str();
 }
 
+TEST(CamFleetTest, UdpSessionOverIpv6Loopback) {
+  TestCass cass;
+  const int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::ostringstream trace;
+  tools::FleetOptions options;
+  options.trace = &trace;
+  tools::CamFleet fleet(options);
+  tools::CamConfig config = FastConfig();
+  config.max_sessions = 1;
+  fleet.Add(cass.CamIdentity(), config, {}, "");
+  fleet.StartAll({cass.cass_id(), "::1", ntohs(a.sin6_port), tools::CamTransport::kUdp},
+                 tools::CamMode::kNormal);
+  std::thread server([&] {
+    sockaddr_in6 cam{};
+    const auto recv = [&] {
+      Bytes buf(65536);
+      socklen_t n = sizeof(cam);
+      const ssize_t got = Readable(fd) ? recvfrom(fd, buf.data(), buf.size(), 0,
+                                                  reinterpret_cast<sockaddr*>(&cam), &n)
+                                       : -1;
+      buf.resize(got > 0 ? static_cast<size_t>(got) : 0);
+      return buf;
+    };
+    const auto reply = [&](const Bytes& m) {
+      sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&cam), sizeof(cam));
+    };
+    const Bytes key_request = recv();
+    ASSERT_FALSE(key_request.empty());
+    reply(cass.KeyResponse(key_request));
+    const Bytes cam_reg = recv();
+    ASSERT_FALSE(cam_reg.empty());
+    reply(cass.CamRegConfirm(cam_reg));
+  });
+  fleet.Run(20'000, nullptr);
+  server.join();
+  close(fd);
+  EXPECT_EQ(fleet.Summary().cams_completed, 1u) << trace.str();
+}
+
 }  // namespace
 }  // namespace rcas::testing
