@@ -258,8 +258,9 @@ size_t CamFleet::size() const { return members_.size(); }
 
 CamMachine& CamFleet::machine(size_t i) { return *members_.at(i)->machine; }
 
-Status CamFleet::ListenAnnouncements(const std::string& group, uint16_t port) {
-  auto fd = OpenAnnounceSocket(group, port);
+Status CamFleet::ListenAnnouncements(const std::string& group, uint16_t port,
+                                     const std::string& interface) {
+  auto fd = OpenAnnounceSocket(group, port, interface);
   if (!fd) {
     return Error{fd.error()};
   }

@@ -48,8 +48,10 @@ class CamFleet {
   size_t size() const;
   CamMachine& machine(size_t i);
 
-  // ListenAnnouncements opens the shared announcement socket (§5.1).
-  Status ListenAnnouncements(const std::string& group, uint16_t port);
+  // ListenAnnouncements opens the shared announcement socket (§5.1); `interface` as
+  // OpenAnnounceSocket (tools/cam_net.h).
+  Status ListenAnnouncements(const std::string& group, uint16_t port,
+                             const std::string& interface = "");
   // StartAll asks every CAM for a session to `target` (command-line mode); without a CASS_ID
   // in `target`, each CAM expects its current one.
   void StartAll(const CamTarget& target, CamMode mode);

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -79,7 +80,8 @@ Result<int> ConnectTcp(const SocketAddress& to) {
   return fd;
 }
 
-Result<int> OpenAnnounceSocket(const std::string& group, uint16_t port) {
+Result<int> OpenAnnounceSocket(const std::string& group, uint16_t port,
+                               const std::string& interface) {
   auto addr = ParseAddress(group, port);
   if (!addr) {
     return Error{addr.error()};
@@ -99,6 +101,10 @@ Result<int> OpenAnnounceSocket(const std::string& group, uint16_t port) {
       ip_mreq m{};
       m.imr_multiaddr = v4->sin_addr;
       m.imr_interface.s_addr = htonl(INADDR_ANY);
+      if (!interface.empty() && inet_pton(AF_INET, interface.c_str(), &m.imr_interface) != 1) {
+        close(fd);
+        return Error{"not an IPv4 interface address: \"" + interface + "\""};
+      }
       rc = setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m));
     }
   } else if (rc == 0) {
@@ -106,7 +112,11 @@ Result<int> OpenAnnounceSocket(const std::string& group, uint16_t port) {
     if (IN6_IS_ADDR_MULTICAST(&v6->sin6_addr)) {
       ipv6_mreq m{};
       m.ipv6mr_multiaddr = v6->sin6_addr;
-      m.ipv6mr_interface = 0;
+      m.ipv6mr_interface = interface.empty() ? 0 : if_nametoindex(interface.c_str());
+      if (!interface.empty() && m.ipv6mr_interface == 0) {
+        close(fd);
+        return Error{"no interface named \"" + interface + "\""};
+      }
       rc = setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof(m));
     }
   }

@@ -36,7 +36,9 @@ Result<int> ConnectTcp(const SocketAddress& to);
 
 // OpenAnnounceSocket binds UDP `port` (SO_REUSEADDR, so several fleets can share it) and joins
 // `group` if it is multicast; a unicast or wildcard address just binds (§5.1: CAMs also accept
-// unicast).
-Result<int> OpenAnnounceSocket(const std::string& group, uint16_t port);
+// unicast). `interface` picks where to join: an IPv4 address for an IPv4 group, an interface
+// name for an IPv6 group; empty: the routing table's choice.
+Result<int> OpenAnnounceSocket(const std::string& group, uint16_t port,
+                               const std::string& interface = "");
 
 }  // namespace rcas::tools

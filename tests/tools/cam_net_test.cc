@@ -70,8 +70,32 @@ TEST(CamNet, AnnouncementSocketReceivesUnicastOnIpv4AndIpv6Loopback) {
   ExpectAnnouncementArrives("::1");
 }
 
-TEST(CamNet, AnnouncementSocketRefusesAHostName) {
+TEST(CamNet, AnnouncementSocketRefusesAHostNameAndABadInterface) {
   EXPECT_FALSE(OpenAnnounceSocket("example.org", 49103).ok());
+  EXPECT_FALSE(OpenAnnounceSocket("239.255.103.1", 49103, "lo").ok());  // IPv4 wants an address
+  EXPECT_FALSE(OpenAnnounceSocket("ff15::103", 49103, "no-such-if0").ok());
+}
+
+TEST(CamNet, JoinsAnIpv4GroupOnTheLoopbackInterface) {
+  auto fd = OpenAnnounceSocket("239.255.103.1", 49399, "127.0.0.1");
+  ASSERT_TRUE(fd.ok()) << fd.error();
+  const int tx = socket(AF_INET, SOCK_DGRAM, 0);
+  in_addr lo{};
+  lo.s_addr = htonl(INADDR_LOOPBACK);
+  setsockopt(tx, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof(lo));
+  const int one = 1;
+  setsockopt(tx, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof(one));
+  auto to = ParseAddress("239.255.103.1", 49399);
+  const char msg[] = "announce";
+  if (sendto(tx, msg, sizeof(msg), 0, to->get(), to->len) < 0) {
+    close(tx);
+    close(*fd);
+    GTEST_SKIP() << "this host cannot send multicast on loopback";
+  }
+  pollfd p{*fd, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 2000), 1);
+  close(tx);
+  close(*fd);
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ bool ParseHexArray(const std::string& hex, std::array<uint8_t, N>* out) {
 
 struct Options {
   std::string prov, root, state_dir, mode = "normal", cass, cass_id, group = "239.255.103.1";
-  std::string hw = "00000001", sw = "00000002", purchase_info, log_info;
+  std::string hw = "00000001", sw = "00000002", purchase_info, log_info, interface;
   uint64_t count = 0;
   uint16_t port = 49103, http_port = 80, tftp_port = 69;
   bool tcp = false, once = false, trace = false, trusted_time = false;
@@ -117,7 +117,7 @@ int Run(const Options& o) {
   std::signal(SIGTERM, OnSignal);
   if (!o.cass.empty()) {
     fleet.StartAll(target, mode);
-  } else if (Status s = fleet.ListenAnnouncements(o.group, o.port); !s.ok()) {
+  } else if (Status s = fleet.ListenAnnouncements(o.group, o.port, o.interface); !s.ok()) {
     std::cerr << "rcas-cam: error: " << s.error() << "\n";
     return 1;
   }
@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
   app.add_option("--retries", o.retries, "with --cass: sessions retried after a failure");
   app.add_option("--announce-group", o.group, "announcement group or unicast address");
   app.add_option("--port", o.port, "announcement UDP port");
+  app.add_option("--announce-interface", o.interface,
+                 "where to join the group: IPv4 address, or IPv6 interface name");
   app.add_flag("--once", o.once, "each CAM runs one session, then the program ends");
   app.add_option("--duration", o.duration, "stop after S seconds (default: no limit)");
   app.add_flag("--trace", o.trace, "print every message and check");
