@@ -116,10 +116,11 @@ void KernelTransport::Impl::QueueTcp(control::OutMessage& m) {
   }
   if (!m.bytes.empty()) {
     Count(TransportCounter::kTcpTxMessages);
-    c->out.insert(c->out.end(), m.bytes.begin(), m.bytes.end());
+    Bytes& queue = c->send_posted ? c->next : c->out;
+    queue.insert(queue.end(), m.bytes.begin(), m.bytes.end());
   }
   c->close_after = c->close_after || m.close_after;
-  if (c->out.size() - c->out_off > opt.tcp_send_queue_bytes) {
+  if (c->out.size() - c->out_off + c->next.size() > opt.tcp_send_queue_bytes) {
     CloseConnection(slot, TransportCounter::kTcpSlowReader);
     return;
   }
@@ -132,8 +133,11 @@ void KernelTransport::Impl::TcpPump(size_t slot) {
     return;
   }
   if (c.out_off == c.out.size()) {
-    c.out.clear();
+    c.out.swap(c.next);  // what was queued meanwhile goes next
+    c.next.clear();
     c.out_off = 0;
+  }
+  if (c.out.empty()) {
     if (c.close_after) {
       CloseConnection(slot, TransportCounter::kTcpClosedAfter);  // §5.3, §23 item 23
     }

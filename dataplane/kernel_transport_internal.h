@@ -69,8 +69,9 @@ struct Connection {
   bool close_after = false;  // close once `out` is written (§5.3)
   Bytes in;                  // received, not yet framed: in[0, in_len)
   size_t in_len = 0;
-  Bytes out;  // queued to send: out[out_off, out.size())
+  Bytes out;  // being sent: out[out_off, out.size()); never touched while a send is posted
   size_t out_off = 0;
+  Bytes next;  // queued while a send is posted (growing `out` would move the kernel's buffer)
   uint64_t last_active_ms = 0;  // monotonic
 
   uint64_t Id(size_t slot) const { return (uint64_t{generation} << 32) | slot; }

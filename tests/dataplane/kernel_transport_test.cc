@@ -28,15 +28,22 @@ Bytes StatusMessage(uint64_t nonce, uint8_t code) {
 }
 
 constexpr uint64_t kCloseNonce = 4;
+constexpr uint64_t kTwoAnswersNonce = 5;
+constexpr size_t kSecondAnswerSize = 60'000;
 
-// EchoSink answers every message with itself; nonce kCloseNonce asks for close-after.
+// EchoSink answers every message with itself; nonce kCloseNonce asks for close-after, nonce
+// kTwoAnswersNonce gets a second, large answer in the same turn (a KeyRegResponse and a
+// RenewInfo, say).
 class EchoSink : public TransportSink {
  public:
   void OnMessage(const control::PeerRef& peer, ByteView message, uint64_t) override {
     std::lock_guard lock(mu);
     received.emplace_back(message.begin(), message.end());
-    pending.push_back(
-        {peer, Bytes(message.begin(), message.end()), LoadBe64(message.data() + 6) == kCloseNonce});
+    const uint64_t nonce = LoadBe64(message.data() + 6);
+    pending.push_back({peer, Bytes(message.begin(), message.end()), nonce == kCloseNonce});
+    if (nonce == kTwoAnswersNonce) {
+      pending.push_back({peer, Bytes(kSecondAnswerSize, 0x5A), false});
+    }
   }
   void OnPeerClosed(uint64_t, uint64_t) override {
     std::lock_guard lock(mu);
@@ -192,6 +199,26 @@ TEST_F(KernelTransportTest, TcpFramesFromAnySplitAndPartialMessages) {
   }
   EXPECT_EQ(echoed, stream);
   EXPECT_EQ(Counter(TransportCounter::kTcpRxMessages), 2u);
+  close(fd);
+}
+
+// Two answers queued in one turn: the second is queued while the first one's send is posted and
+// must not move the bytes the kernel is reading.
+TEST_F(KernelTransportTest, AnswersQueuedWhileASendIsPostedArriveIntact) {
+  Start();
+  const int fd = Connect();
+  const Bytes m = StatusMessage(kTwoAnswersNonce, 0x01);
+  ASSERT_EQ(send(fd, m.data(), m.size(), 0), static_cast<ssize_t>(m.size()));
+  Bytes expected = m;
+  expected.resize(m.size() + kSecondAnswerSize, 0x5A);
+  Bytes got;
+  while (got.size() < expected.size()) {
+    const Bytes more = ReadSome(fd, 5000);
+    ASSERT_FALSE(more.empty()) << got.size() << " of " << expected.size() << " octets";
+    got.insert(got.end(), more.begin(), more.end());
+  }
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(Counter(TransportCounter::kTcpTxMessages), 2u);
   close(fd);
 }
 
