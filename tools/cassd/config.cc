@@ -63,6 +63,7 @@ void ReadCass(TomlSection t, CassdConfig& c) {
   uint64_t drain_s = c.drain_ms / 1000;
   t.Int("drain_seconds", 0, 3600, &drain_s);
   c.drain_ms = drain_s * 1000;
+  t.Bool("verify_on_rsa_workers", &c.verify_on_rsa_workers);
   t.Finish();
 }
 

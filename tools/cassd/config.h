@@ -4,6 +4,7 @@
 // §16.4); unknown keys and bad values are errors that name the key.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,18 +13,22 @@
 #include "crypto/result.h"
 #include "crypto/x509.h"
 #include "dataplane/kernel_transport.h"
+#include "storage/cam_record.h"
 
 namespace rcas::tools::cassd {
 
-// ImageConfig is one image of the campaign ([[images.image]]).
+// ImageConfig is one image of the campaign catalog ([[images.image]], docs/campaign-catalog.md).
 struct ImageConfig {
   std::string file;            // plaintext on disk
   std::string fn;              // the published name (individual: prefix + hex(sessionID) + .bin)
   uint8_t client_type = 0x01;  // RenewInfo numbering (§13.7): 1 CAS, 2 DRM, 3 ASD
+  std::string vendor;          // the operator's label; logged, never sent
   uint32_t version = 1;        // image version: high half of deliverVersion (§16.1)
   bool individual = false;     // encrypted per session (§17.1) or once for all (common)
-  uint8_t tm = 0x03;           // 0x01 carousel, 0x02 TFTP, 0x03 HTTP
-  std::string ds_ip;           // where CAMs fetch it (dSIP); "" = absent
+  uint8_t tm = 0x03;           // 0x02 TFTP, 0x03 HTTP (no carousel here)
+  std::string ds_ip;           // where CAMs fetch it (dSIP): given, or this daemon's server
+  std::optional<storage::VersionField> target_hw;  // nullopt: any
+  std::optional<storage::VersionField> target_sw;
 };
 
 struct CassdConfig {
@@ -35,6 +40,7 @@ struct CassdConfig {
   std::string state_dir = "/var/lib/rcas-cassd";
   bool fast_mode = false;  // the protocolTypeFlag announced (§13.1)
   uint64_t drain_ms = 30'000;
+  bool verify_on_rsa_workers = false;  // first-request checks on the RSA threads
   // [listen]
   std::vector<std::string> udp = {"0.0.0.0"};
   std::vector<std::string> tcp = {"0.0.0.0"};
@@ -52,6 +58,7 @@ struct CassdConfig {
   std::string root_key;  // signs sIGN-kpk; "" = no new pairings
   control::AnnexCPolicy policy;
   size_t ac_workers = 1;
+  size_t c1_cache = size_t{1} << 18;  // CAMs in the mode C1 cache; 0 turns it off
   // [rsa]
   int rsa_workers = 1;
   size_t rsa_queue = 4096;

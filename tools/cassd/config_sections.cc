@@ -18,6 +18,7 @@ void ReadAc(TomlSection t, CassdConfig& c) {
   c.policy.mode = annex_c == "C1" ? control::AnnexCMode::kC1 : control::AnnexCMode::kC2;
   t.Int("operator_limit", 1, 1'000'000, &c.policy.operator_limit);
   t.Int("workers", 1, 64, &c.ac_workers);
+  t.Int("c1_cache", 0, 1 << 26, &c.c1_cache);  // ~0.5 KiB a CAM (docs/cass-engine.md)
   t.Finish();
 }
 
@@ -43,13 +44,42 @@ void ReadEndpoints(TomlSection& t, const char* key, uint16_t port,
   }
 }
 
-void ReadImage(TomlSection t, ImageConfig& image) {
+// ReadTarget reads a target version field: "any" (the default) or 8 hex digits.
+void ReadTarget(TomlSection& t, const char* key, std::optional<storage::VersionField>* out) {
+  std::string v = "any";
+  t.String(key, &v);
+  storage::VersionField f{};
+  if (v == "any") {
+    out->reset();
+  } else if (ParseHex(v, f.data(), f.size())) {
+    *out = f;
+  } else {
+    t.Fail(key, "must be \"any\" or 8 hex digits");
+  }
+}
+
+// OwnServer is the dSIP of this daemon's HTTP or TFTP server: its first address, or
+// [listen].address when that is a wildcard of the same family; "" when there is none.
+std::string OwnServer(const std::vector<dataplane::Endpoint>& servers, const std::string& listen) {
+  if (servers.empty()) {
+    return "";
+  }
+  const std::string& a = servers.front().address;
+  if (a != "0.0.0.0" && a != "::") {
+    return a;
+  }
+  const bool v6 = listen.find(':') != std::string::npos;
+  return v6 == (a == "::") ? listen : "";
+}
+
+void ReadImage(TomlSection t, const CassdConfig& c, ImageConfig& image) {
   t.String("file", &image.file);
   t.String("fn", &image.fn);
   if (t.ok() && (image.file.empty() || image.fn.empty())) {
     t.Fail(image.file.empty() ? "file" : "fn", "is required");
   }
   t.Int("client_type", 1, 3, &image.client_type);
+  t.String("vendor", &image.vendor);
   t.Int("version", 0, 0xFFFFFFFFll, &image.version);
   std::string kind = "common";
   t.String("kind", &kind);
@@ -59,15 +89,45 @@ void ReadImage(TomlSection t, ImageConfig& image) {
   image.individual = kind == "individual";
   std::string tm = "http";
   t.String("tm", &tm);
-  if (tm != "http" && tm != "tftp") {
-    t.Fail("tm", "must be \"http\" or \"tftp\" (§13.7; the carousel is not served here)");
+  if (tm == "carousel") {
+    t.Fail("tm",
+           "the carousel (tm 1, §13.7) is not served by rcas-cassd: use \"http\" or \"tftp\"");
+  } else if (tm != "http" && tm != "tftp") {
+    t.Fail("tm", "must be \"http\" or \"tftp\" (§13.7)");
   }
   image.tm = tm == "tftp" ? 0x02 : 0x03;
   t.String("ds_ip", &image.ds_ip);
-  if (!IsAddress(image.ds_ip)) {  // an HTTP or TFTP image names its server (§13.7)
-    t.Fail("ds_ip", "is required: the numeric address CAMs fetch the image from");
+  if (!t.Has("ds_ip")) {  // default: this daemon's own server for the image's tm
+    image.ds_ip = OwnServer(image.tm == 0x02 ? c.tftp : c.http, c.address);
   }
+  if (!IsAddress(image.ds_ip)) {  // an HTTP or TFTP image names its server (§13.7)
+    t.Fail("ds_ip", t.Has("ds_ip")
+                        ? "must be a numeric address"
+                        : "is required: no [images] server for this tm gives a default address");
+  }
+  ReadTarget(t, "target_hw", &image.target_hw);
+  ReadTarget(t, "target_sw", &image.target_sw);
   t.Finish();
+}
+
+// CheckTargets: one image per (kind, target), one clientType per target (a RenewInfo carries
+// one, §13.7), one target per common object name; the catalog refuses the same at start.
+void CheckTargets(TomlSection& t, const std::vector<ImageConfig>& images) {
+  for (size_t i = 0; i < images.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const ImageConfig& a = images[i];
+      const ImageConfig& b = images[j];
+      const bool same_target = a.target_hw == b.target_hw && a.target_sw == b.target_sw;
+      const std::string which = "images " + std::to_string(j + 1) + " and " + std::to_string(i + 1);
+      if (same_target && a.individual == b.individual) {
+        t.Fail("image", which + ": same kind and target (one image per kind and target)");
+      } else if (same_target && a.client_type != b.client_type) {
+        t.Fail("image", which + ": one target, two client types (one RenewInfo, §13.7)");
+      } else if (!same_target && !a.individual && !b.individual && a.fn == b.fn) {
+        t.Fail("image", which + ": two targets' common images under one fn");
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -79,19 +139,12 @@ void ReadImages(TomlSection t, CassdConfig& c) {
   t.Bool("log_request", &c.log_request);
   std::string error;
   for (const auto& table : t.Tables("image")) {
-    ReadImage(TomlSection(table, "images.image", &error), c.images.emplace_back());
+    ReadImage(TomlSection(table, "images.image", &error), c, c.images.emplace_back());
     if (!error.empty()) {
       t.Fail("image", error);
     }
   }
-  size_t common = 0;
-  size_t individual = 0;
-  for (const ImageConfig& i : c.images) {
-    (i.individual ? individual : common) += 1;
-  }
-  if (common > 1 || individual > 1) {
-    t.Fail("image", "at most one common and one individual image (one RenewInfo, §13.7)");
-  }
+  CheckTargets(t, c.images);
   t.Finish();
 }
 

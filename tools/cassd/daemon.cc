@@ -16,7 +16,7 @@ namespace {
 
 constexpr uint64_t kTickMs = 100;           // the engine's timing wheel resolution
 constexpr uint64_t kIdleTickMs = 1000;      // no session: nothing on the wheel is urgent
-constexpr uint64_t kHousekeepingMs = 1000;  // counters, campaign refresh
+constexpr uint64_t kHousekeepingMs = 1000;  // counters, expired image objects
 constexpr uint64_t kStopGraceMs = 200;      // last answers of the drain reach the wire
 
 // The engine counters worth a log line when they move: AC and RSA trouble (answered 0x83).
@@ -153,15 +153,8 @@ uint64_t CassDaemon::NextDueMs(uint64_t now_ms) {
 }
 
 void CassDaemon::Housekeeping(uint64_t) {
-  campaign_->Refresh();
+  registry_.Expire(control::ImageRegistry::NowMs());  // per-session objects past T_download
   LogCounterDeltas();
-  for (const auto& [cam, outcome] : campaign_->outcomes()) {
-    static constexpr const char* kNames[] = {"installed", "download-failed", "hash-failed",
-                                             "aborted"};
-    log_.Info("renewal",
-              {{"cam_id", ToHex(cam.cam_id)}, {"outcome", kNames[static_cast<int>(outcome)]}});
-  }
-  campaign_->ClearOutcomes();
 }
 
 // LogCounterDeltas writes one line per alarm counter that moved since the last call, and one
@@ -204,6 +197,7 @@ void CassDaemon::LogCounterDeltas() {
     log_.Warn("transport-drops", drops);
   }
   logged_transport_ = t;
+  LogCampaignDeltas();
 }
 
 }  // namespace rcas::tools::cassd

@@ -1,8 +1,9 @@
 #pragma once
 // CassDaemon: rcas-cassd's one control thread. It owns the AC store, the AC service, the RSA
-// batcher, the image servers, the CASS engine, the announce scheduler and the kernel transport,
-// and is the transport's sink: messages go to the engine, the engine's answers and the
-// announcements go out, signals arrive through a signalfd in the same ring (docs/cassd.md).
+// batcher, the campaign catalog and its image servers, the CASS engine, the announce scheduler
+// and the kernel transport, and is the transport's sink: messages go to the engine, the engine's
+// answers and the announcements go out, signals arrive through a signalfd in the same ring
+// (docs/cassd.md).
 //
 // Stop (SIGTERM/SIGINT): no new TCP connections, first requests (KeyRequest, KeyRegRequest)
 // dropped, announcements stopped; live sessions may finish until [cass].drain_seconds; then the
@@ -13,6 +14,7 @@
 
 #include "control/ac_service.h"
 #include "control/announce.h"
+#include "control/campaign_catalog.h"
 #include "control/cass_engine.h"
 #include "control/image_publisher.h"
 #include "control/image_registry.h"
@@ -20,7 +22,7 @@
 #include "dataplane/image_server.h"
 #include "dataplane/kernel_transport.h"
 #include "storage/ac_store.h"
-#include "tools/cassd/campaign.h"
+#include "tools/cassd/catalog.h"
 #include "tools/cassd/config.h"
 #include "tools/cassd/log.h"
 
@@ -51,6 +53,10 @@ class CassDaemon : public dataplane::TransportSink {
   // daemon_start.cc
   Status OpenBackend();
   Status OpenFrontend();
+  // daemon_campaign.cc
+  Status OpenImages();
+  Status StartCampaign(uint64_t now_ms);
+  void LogCampaignDeltas();
   // daemon.cc
   void OnSignal(int signo, uint64_t now_ms);
   void Housekeeping(uint64_t now_ms);
@@ -66,7 +72,8 @@ class CassDaemon : public dataplane::TransportSink {
   std::unique_ptr<crypto::RsaBatcher> rsa_;
   control::ImageRegistry registry_;
   std::unique_ptr<dataplane::ImageServer> images_;
-  std::unique_ptr<ConfigCampaign> campaign_;
+  std::unique_ptr<control::CampaignCatalog> catalog_;
+  std::unique_ptr<ObservedCampaign> campaign_;  // the catalog, seen by the log
   std::unique_ptr<control::RegistryPublisher> publisher_;
   std::unique_ptr<control::CassEngine> engine_;
   std::unique_ptr<control::AnnounceScheduler> announcer_;
@@ -85,6 +92,7 @@ class CassDaemon : public dataplane::TransportSink {
   control::CassCounters logged_engine_{};
   dataplane::TransportCounters logged_transport_{};
   uint64_t logged_ac_errors_ = 0;
+  control::CatalogStats logged_catalog_{};
 };
 
 }  // namespace rcas::tools::cassd

@@ -1,5 +1,5 @@
-// CassDaemon start-up: PKI, store, AC, RSA, images, engine, announcer, sockets, signals; in that
-// order, each failure named (docs/cassd.md, "Start").
+// CassDaemon start-up: store, AC, RSA, campaign catalog and image servers, PKI, engine, announcer
+// and campaign, sockets, signals; in that order, each failure named (docs/cassd.md).
 
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -32,14 +32,6 @@ std::vector<dataplane::Endpoint> WithPort(const std::vector<std::string>& addres
   std::vector<dataplane::Endpoint> out;
   for (const std::string& a : addresses) {
     out.push_back({a, port});
-  }
-  return out;
-}
-
-std::vector<dataplane::ImageEndpoint> ImageEndpoints(const std::vector<dataplane::Endpoint>& in) {
-  std::vector<dataplane::ImageEndpoint> out;
-  for (const dataplane::Endpoint& e : in) {
-    out.push_back({e.address, e.port});
   }
   return out;
 }
@@ -112,22 +104,7 @@ Status CassDaemon::OpenBackend() {
   ao.workers = config_.ac_workers;
   ac_ = std::make_unique<control::AcService>(*store_, root_key, ao);
   rsa_ = std::make_unique<crypto::RsaBatcher>(config_.rsa_workers, config_.rsa_queue);
-  auto campaign = ConfigCampaign::Load(config_, *store_, registry_);
-  if (!campaign.ok()) {
-    return Error{"[images]: " + campaign.error()};
-  }
-  campaign_ = std::move(*campaign);
-  publisher_ = std::make_unique<control::RegistryPublisher>(registry_);
-  if (!config_.http.empty() || !config_.tftp.empty()) {
-    dataplane::ImageServerOptions io;
-    io.http = ImageEndpoints(config_.http);
-    io.tftp = ImageEndpoints(config_.tftp);
-    images_ = std::make_unique<dataplane::ImageServer>(registry_, io);
-    if (Status s = images_->Start(); !s.ok()) {
-      return Error{"[images]: " + s.error()};
-    }
-  }
-  return OkStatus();
+  return OpenImages();
 }
 
 // OpenFrontend: the CASS's keys and zone (CHK from the kept RAND_CHK), the engine, the
@@ -171,6 +148,8 @@ Status CassDaemon::OpenFrontend() {
   ec.cass_key = std::make_shared<const crypto::RsaBatchKey>(std::move(*key));
   ec.ac_root = std::make_shared<const crypto::TrustAnchor>(std::move(*root));
   ec.annex_c_mode = config_.policy.mode;
+  ec.c1_cache_capacity = config_.c1_cache;
+  ec.verify_on_rsa_workers = config_.verify_on_rsa_workers;
   ec.on_status = [this](const control::CassSession* s, protocol::StatusCode code) {
     char hex[8];
     snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(code));
@@ -202,6 +181,9 @@ Status CassDaemon::OpenFrontend() {
     return Error{"[announce]: " + announcer.error()};
   }
   announcer_ = std::move(*announcer);
+  if (Status s = StartCampaign(now); !s.ok()) {
+    return s;
+  }
   dataplane::KernelTransportOptions to;
   to.udp = WithPort(config_.udp, config_.port);
   to.tcp = WithPort(config_.tcp, config_.port);
