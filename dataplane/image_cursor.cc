@@ -61,7 +61,9 @@ crypto::CbcChunk ImageCursor::PrepareFill() {
   } else {
     // The last chunk: copy the rest and pad in place (fits: full - pos < cap_).
     const size_t rest = plain.size() - pos;
-    std::memcpy(buf_.get(), plain.data() + pos, rest);
+    if (rest != 0) {  // an empty image has no data() to copy from
+      std::memcpy(buf_.get(), plain.data() + pos, rest);
+    }
     c.len = static_cast<uint32_t>(crypto::Pkcs7Pad(buf_.get(), rest));
     c.in = buf_.get();
   }

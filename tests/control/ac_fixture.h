@@ -75,17 +75,19 @@ class AcFixture : public ::testing::Test {
     return std::make_unique<AcService>(*store_, root_, o);
   }
 
-  // Request builds a request for CAM i from `cass` with the provisioned DSC and certificate.
+  // Request builds a request for CAM i from `cass` with the provisioned DSC and certificate;
+  // i >= kCams is a CAM the AC never provisioned (its own DSC, a made-up certificate).
   AcRequest Request(AcRequestKind kind, size_t i, const crypto::CassId& cass = kCassA,
                     uint64_t deliver = 7) {
     AcRequest r;
     r.kind = kind;
     r.cam_id = CamAt(i);
-    r.dsc_id = identities_[i].dsc_id;
+    const bool known = i < kCams;
+    r.dsc_id = known ? identities_[i].dsc_id : DscFor(r.cam_id);
     r.cass_id = cass;
     crypto::RandomBytes(r.session_id);
     if (kind == AcRequestKind::kNormalKeyRequest || kind == AcRequestKind::kFast) {
-      r.certificate_der = identities_[i].certificate_der;
+      r.certificate_der = known ? identities_[i].certificate_der : Bytes(64, 0xEE);
     }
     r.hw = {1, 0, 0, 1};
     r.sw = {2, 0, 0, 2};
