@@ -19,6 +19,7 @@ namespace rcas::tools {
 namespace {
 
 constexpr uint64_t kAnnounceTag = 0;  // epoll data of the announcement socket; CAM i is i + 1
+constexpr uint64_t kDownloadsTag = UINT64_MAX;  // the downloads' eventfd
 constexpr size_t kMaxDatagram = 65536;
 
 std::string StatusList(const std::map<uint8_t, uint64_t>& counts) {
@@ -79,18 +80,12 @@ class CamFleet::Member : public CamIo {
   }
 
   void FetchImage(const ImageRequest& r) override {
-    Result<Bytes> object = Error{"carousel (tm 0x01) is located outside the profile (§22 Q4)"};
-    if (r.tm != 0x01 && !r.ds_ip) {
-      object = Error{"no dSIP"};
-    } else if (r.tm == 0x02 || r.tm == 0x03) {
-      uint8_t ip[16];
-      std::copy(r.ds_ip->begin(), r.ds_ip->end(), ip);
-      const std::string host = MappedIpText(ip);
-      object = r.tm == 0x03
-                   ? HttpDownload(host, fleet_.options_.http_port, r.fn, fleet_.options_.images)
-                   : TftpDownload(host, fleet_.options_.tftp_port, r.fn, fleet_.options_.images);
+    if (fleet_.downloads_ != nullptr) {
+      return fleet_.downloads_->Submit(index_, r);
     }
-    machine->OnImageFetched(r.index, std::move(object), NowMs());
+    const FleetOptions& o = fleet_.options_;
+    machine->OnImageFetched(r.download, r.index,
+                            CamDownloads::Fetch(r, o.http_port, o.tftp_port, o.images), NowMs());
   }
 
   void StateChanged() override {
@@ -230,9 +225,19 @@ class CamFleet::Member : public CamIo {
 };
 
 CamFleet::CamFleet(FleetOptions options)
-    : options_(options), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {}
+    : options_(options), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)) {
+  if (options_.download_threads > 0) {
+    downloads_ = std::make_unique<CamDownloads>(options_.download_threads, options_.http_port,
+                                                options_.tftp_port, options_.images);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = kDownloadsTag;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, downloads_->event_fd(), &ev);
+  }
+}
 
 CamFleet::~CamFleet() {
+  downloads_.reset();  // joins the workers before the CAMs go
   members_.clear();
   if (announce_fd_ >= 0) {
     close(announce_fd_);
@@ -321,13 +326,23 @@ void CamFleet::OnAnnounceReadable() {
   }
 }
 
+void CamFleet::OnDownloadsDone() {
+  for (CamDownloads::Done& d : downloads_->Take()) {
+    members_[d.member]->machine->OnImageFetched(d.download, d.index, std::move(d.object), NowMs());
+    Reschedule(d.member);
+  }
+}
+
 void CamFleet::Run(int64_t duration_ms, const std::atomic<bool>* stop) {
   const int64_t end = duration_ms > 0 ? NowMs() + duration_ms : INT64_MAX;
   const bool finite = options_.once || fixed_;
   epoll_event events[256];
+  int n = 0;
   for (;;) {
     int64_t now = NowMs();
-    while (!timers_.empty() && timers_.front().at <= now) {
+    // While sockets have more to read than one batch, read before firing timers: an answer
+    // already waiting must not be overtaken by a retransmission.
+    while (n < 256 && !timers_.empty() && timers_.front().at <= now) {
       std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
       const Timer t = timers_.back();
       timers_.pop_back();
@@ -342,15 +357,19 @@ void CamFleet::Run(int64_t duration_ms, const std::atomic<bool>* stop) {
     if ((stop != nullptr && stop->load()) || now >= end || (finite && AllDone())) {
       return;
     }
-    int64_t wait = 1000;
+    int64_t wait = n == 256 ? 0 : 1000;
     if (!timers_.empty()) {
       wait = std::clamp<int64_t>(timers_.front().at - now, 0, wait);
     }
     wait = std::min(wait, end - now);
-    const int n = epoll_wait(epoll_fd_, events, 256, static_cast<int>(wait));
+    n = epoll_wait(epoll_fd_, events, 256, static_cast<int>(wait));
     for (int i = 0; i < n; ++i) {
       if (events[i].data.u64 == kAnnounceTag) {
         OnAnnounceReadable();
+        continue;
+      }
+      if (events[i].data.u64 == kDownloadsTag) {
+        OnDownloadsDone();
         continue;
       }
       const size_t index = events[i].data.u64 - 1;

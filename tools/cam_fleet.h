@@ -2,8 +2,8 @@
 // CamFleet: many reference CAMs in one process on one thread (PROFILE §15.1-§15.3 per CAM):
 // non-blocking sockets on one epoll, one UDP socket per CAM session (§5.4) or one TCP connection
 // (§5.3, framed with NextTcpFrame), a timer heap over the CAMs' deadlines, and one shared
-// announcement socket whose datagrams every CAM sees (§5.1). Image downloads use the blocking
-// tools/image_client.h with its timeouts, so a download holds the loop while it runs.
+// announcement socket whose datagrams every CAM sees (§5.1). Image downloads run on worker
+// threads (tools/cam_downloads.h) and come back through an eventfd on the same epoll.
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "crypto/result.h"
+#include "tools/cam_downloads.h"
 #include "tools/cam_machine.h"
 #include "tools/image_client.h"
 
@@ -22,6 +23,7 @@ struct FleetOptions {
   uint16_t http_port = 80;  // §13.7: GET http://<dSIP>:80/<fn>
   uint16_t tftp_port = 69;
   ImageClientOptions images;
+  unsigned download_threads = 4;  // 0: download on the protocol thread (holds the loop)
   std::ostream* trace = nullptr;  // per-message trace lines; null: none
   bool once = false;              // announcement mode: each CAM runs one session, then stops
 };
@@ -66,13 +68,15 @@ class CamFleet {
  private:
   class Member;
   void OnAnnounceReadable();
+  void OnDownloadsDone();
   void Reschedule(size_t i);
   bool AllDone() const;
 
   FleetOptions options_;
   int epoll_fd_ = -1;
   int announce_fd_ = -1;
-  bool fixed_ = false;  // StartAll was called: stop when every CAM is done
+  bool fixed_ = false;                       // StartAll was called: stop when every CAM is done
+  std::unique_ptr<CamDownloads> downloads_;  // null with download_threads = 0
   std::vector<std::unique_ptr<Member>> members_;
   struct Timer {
     int64_t at;

@@ -46,8 +46,9 @@ struct CamConfig {
 
 // ImageRequest is one image of a RenewInfo to download (§13.7).
 struct ImageRequest {
-  size_t index = 0;  // 0 = first ImageInfo of the RenewInfo
-  uint8_t tm = 0;    // 0x01 carousel, 0x02 TFTP, 0x03 HTTP
+  uint64_t download = 0;  // which RenewInfo: give it back to CamMachine::OnImageFetched
+  size_t index = 0;       // 0 = first ImageInfo of the RenewInfo
+  uint8_t tm = 0;         // 0x01 carousel, 0x02 TFTP, 0x03 HTTP
   std::optional<std::array<uint8_t, 16>> ds_ip;
   std::string fn;
 };
@@ -63,8 +64,8 @@ class CamIo {
   virtual void Send(ByteView message) = 0;
   // CloseSession closes the transport; nothing more arrives for the session.
   virtual void CloseSession() = 0;
-  // FetchImage downloads one image; the answer comes with CamMachine::OnImageFetched (possibly
-  // from inside this call).
+  // FetchImage downloads one image; the answer comes with CamMachine::OnImageFetched, from
+  // inside this call or later (an answer for a RenewInfo no longer served is ignored).
   virtual void FetchImage(const ImageRequest& request) = 0;
   // StateChanged asks to persist the state (CamMachine::state()).
   virtual void StateChanged() = 0;

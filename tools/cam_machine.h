@@ -61,8 +61,9 @@ class CamMachine {
   void OnMessage(ByteView message, int64_t now_ms);
   // OnTransportClosed: the TCP connection closed or could not be opened.
   void OnTransportClosed(int64_t now_ms);
-  // OnImageFetched answers CamIo::FetchImage: the encrypted object, or why it failed.
-  void OnImageFetched(size_t index, Result<Bytes> object, int64_t now_ms);
+  // OnImageFetched answers CamIo::FetchImage (`download` and `index` of its ImageRequest): the
+  // encrypted object, or why it failed.
+  void OnImageFetched(uint64_t download, size_t index, Result<Bytes> object, int64_t now_ms);
   // OnTimer runs everything due at `now_ms`; NextDeadline says when to call it next.
   void OnTimer(int64_t now_ms);
   std::optional<int64_t> NextDeadline() const;
@@ -146,6 +147,7 @@ class CamMachine {
   std::optional<protocol::RcasAnnounceContent> offer_;  // views offer_bytes_
   Bytes offer_bytes_;  // last verified RCASAnnounce of the current CASS
   std::mt19937_64 rng_;
+  uint64_t downloads_ = 0;  // numbers the RenewInfos served, for OnImageFetched
 };
 
 }  // namespace rcas::tools

@@ -91,12 +91,13 @@ void CamMachine::OnRenewInfo(ByteView message, const protocol::Header& h, int64_
   s.answered.push_back(
       {MessageType::kRenewInfo, h.nonce, Bytes(message.begin(), message.end()), {}});
   CamDownload d;
+  d.id = ++downloads_;
   d.nonce = h.nonce;
   d.client_type = v.client_type;
   d.purchase_report_req = v.purchase_report_req;
   for (size_t i = 0; i < v.images().size(); ++i) {
     const protocol::ImageInfo& info = v.images()[i];
-    ImageRequest r{i, info.tm, std::nullopt, std::string(info.fn.value_or(""))};
+    ImageRequest r{d.id, i, info.tm, std::nullopt, std::string(info.fn.value_or(""))};
     if (info.ds_ip) {
       r.ds_ip.emplace();
       CopyTo(*r.ds_ip, *info.ds_ip);
@@ -125,9 +126,10 @@ void CamMachine::OnRenewInfo(ByteView message, const protocol::Header& h, int64_
   }
 }
 
-void CamMachine::OnImageFetched(size_t index, Result<Bytes> object, int64_t now_ms) {
-  if (session_ == nullptr || !session_->download || index >= session_->download->images.size() ||
-      session_->download->fetched[index]) {
+void CamMachine::OnImageFetched(uint64_t download, size_t index, Result<Bytes> object,
+                                int64_t now_ms) {
+  if (session_ == nullptr || !session_->download || session_->download->id != download ||
+      index >= session_->download->images.size() || session_->download->fetched[index]) {
     return;
   }
   Session& s = *session_;

@@ -33,6 +33,7 @@ struct CamAnswered {
 
 // CamDownload is a RenewInfo being served (DOWNLOADING, §15.2, §17.2).
 struct CamDownload {
+  uint64_t id = 0;  // ImageRequest::download
   uint64_t nonce = 0;
   uint8_t client_type = 0;  // RenewInfo numbering: 0x01 CAS, 0x02 DRM, 0x03 ASD (§13.7)
   bool purchase_report_req = false;

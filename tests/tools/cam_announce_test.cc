@@ -26,7 +26,8 @@ class CamAnnounceTest : public CamFixture {
     ASSERT_EQ(Deliver(cass.KeyResponse(io.Last())), 1u);
     ASSERT_EQ(Deliver(cass.CamRegConfirm(io.Last())), 0u);
     EXPECT_EQ(Deliver(cass.RenewInfo(7, 0x01, false, AsView(std::string("img")), {})), 0u);
-    machine->OnImageFetched(0, cass.objects.at(io.fetches.at(0).fn), now);
+    machine->OnImageFetched(io.fetches.at(0).download, 0, cass.objects.at(io.fetches.at(0).fn),
+                            now);
     Advance(60'000);
     ASSERT_EQ(machine->phase(), CamPhase::kIdle);
     ASSERT_EQ(machine->stats().completed, 1u);

@@ -34,7 +34,7 @@ class CamInteropTest : public CassFixture, public tools::CamIo {
       object =
           crypto::AesCbcEncrypt(campaign_.ccciek.view(), campaign_.ccciek_iv.view(), kCommonImage);
     }
-    cam_->OnImageFetched(r.index, *object, now_ms_);
+    cam_->OnImageFetched(r.download, r.index, *object, now_ms_);
   }
   void StateChanged() override {}
   void Trace(std::string_view line) override { trace_ += std::string(line) + "\n"; }

@@ -24,9 +24,9 @@ class CamRenewalTest : public CamFixture {
     io.fetches.clear();
     for (const tools::ImageRequest& r : fetches) {
       if (r.fn == replace_fn) {
-        machine->OnImageFetched(r.index, replacement, now);
+        machine->OnImageFetched(r.download, r.index, replacement, now);
       } else {
-        machine->OnImageFetched(r.index, cass.objects.at(r.fn), now);
+        machine->OnImageFetched(r.download, r.index, cass.objects.at(r.fn), now);
       }
     }
   }
@@ -99,7 +99,9 @@ TEST_F(CamRenewalTest, TransportFailureIsRenewConfirmFalseWithoutPurchaseReport)
   const size_t sent = io.sent.size();
   EXPECT_EQ(Deliver(cass.RenewInfo(9, 0x02, true, {}, AsView(kIndividual))), 0u);
   ASSERT_EQ(io.fetches.size(), 1u);
-  machine->OnImageFetched(0, Error{"HTTP 404"}, now);
+  machine->OnImageFetched(io.fetches[0].download + 1, 0, Error{"HTTP 404"}, now);  // stale
+  EXPECT_EQ(machine->phase(), CamPhase::kDownloading);
+  machine->OnImageFetched(io.fetches[0].download, 0, Error{"HTTP 404"}, now);
   ASSERT_EQ(io.sent.size(), sent + 1);
   Bytes plain;
   EXPECT_FALSE(Decoded<protocol::RenewConfirmContent>(io.Last(), &plain).download_status);
@@ -213,7 +215,7 @@ TEST_F(CamFixture, ImageWithBadPkcs7IsStatus0x03) {
   Establish();
   EXPECT_EQ(Deliver(cass.RenewInfo(30, 0x01, false, AsView(std::string("img")), {})), 0u);
   ASSERT_EQ(io.fetches.size(), 1u);
-  machine->OnImageFetched(0, Bytes(32, 0x77), now);
+  machine->OnImageFetched(io.fetches[0].download, 0, Bytes(32, 0x77), now);
   EXPECT_EQ(StatusCodeOf(io.Last()), 0x03);
   EXPECT_EQ(machine->phase(), tools::CamPhase::kEstablished);
 }
