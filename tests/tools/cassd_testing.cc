@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "crypto/rsa.h"
+#include "tools/cam_checks.h"
+#include "tools/image_client.h"
 
 namespace rcas::tools {
 namespace {
@@ -115,17 +118,19 @@ void CassdTest::SetUp() {
   announce_port_ = ntohs(a.sin_port);
 }
 
-std::string CassdTest::WriteConfig(const std::string& extra, const std::string& listen_extra) {
+std::string CassdTest::WriteConfig(const std::string& extra, const std::string& listen_extra,
+                                   const std::string& cass_extra, const std::string& ac_extra) {
   const std::string pki = shared_->dir.File("pki");
   std::ostringstream c;
   c << "[cass]\nid = \"0000000A\"\ncertificate = \"" << pki << "/cass-0000000A.cert.pem\"\n"
     << "key = \"" << pki << "/cass-0000000A.key.pem\"\nac_root = \"" << pki
     << "/ac-root.cert.pem\"\nstate_dir = \"" << dir_.File("state") << "\"\ndrain_seconds = 5\n"
-    << "[listen]\nudp = [\"127.0.0.1\"]\ntcp = [\"127.0.0.1\"]\nport = " << port_ << "\n"
+    << cass_extra << "[listen]\nudp = [\"127.0.0.1\"]\ntcp = [\"127.0.0.1\"]\nport = " << port_
+    << "\n"
     << listen_extra << "[announce]\ngroups = []\nunicast = [\"127.0.0.1:" << announce_port_
     << "\"]\ninterval_seconds = 1\n[ac]\ndb = \"" << dir_.File("ac") << "\"\nroot_key = \"" << pki
     << "/ac-root.key.pem\"\n"
-    << extra;
+    << ac_extra << extra;
   return dir_.Write("cassd.toml", c.str());
 }
 
@@ -192,6 +197,56 @@ void CassdTest::EstablishNormal(control::testing::TestCam& cam, CamSocket& sock)
   sock.Send(cam.CamReg());
   const Bytes confirm = sock.Recv();
   ASSERT_TRUE(cam.AcceptCamRegConfirm(confirm)) << "no CAMRegConfirm; log:\n" << Log();
+}
+
+uint16_t CassdTest::ImageServerPort(bool tftp) const {
+  const std::string log = Log();
+  const size_t line = log.find("event=image-servers ");
+  const std::string key = tftp ? " tftp_ports=" : " http_ports=";
+  const size_t at = line == std::string::npos ? line : log.find(key, line);
+  if (at == std::string::npos) {
+    return 0;
+  }
+  return static_cast<uint16_t>(std::strtoul(log.c_str() + at + key.size(), nullptr, 10));
+}
+
+size_t CassdTest::FetchImages(const control::testing::TestCam& cam,
+                              const protocol::RenewInfoContent& info) {
+  size_t passed = 0;
+  for (size_t i = 0; i < info.images().size(); ++i) {
+    const protocol::ImageInfo& image = info.images()[i];
+    // imageFlag 0x03 lists the common image first (§13.7).
+    const bool common = info.image_flag == 0x01 || (info.image_flag == 0x03 && i == 0);
+    if (!image.ds_ip || image.ds_ip->size() != 16 || !image.fn) {
+      ADD_FAILURE() << "image " << i << " has no dSIP or fn";
+      continue;
+    }
+    char host[INET6_ADDRSTRLEN] = {};
+    const uint8_t* ip = image.ds_ip->data();
+    const bool v4 = std::all_of(ip, ip + 10, [](uint8_t b) { return b == 0; }) && ip[10] == 0xff &&
+                    ip[11] == 0xff;
+    inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? ip + 12 : ip, host, sizeof host);
+    const bool tftp = image.tm == 0x02;
+    auto object = tftp ? TftpDownload(host, ImageServerPort(true), *image.fn)
+                       : HttpDownload(host, ImageServerPort(false), *image.fn);
+    if (!object.ok()) {
+      ADD_FAILURE() << (tftp ? "TFTP " : "HTTP ") << *image.fn << ": " << object.error();
+      continue;
+    }
+    const ImageVerdict verdict =
+        common ? CheckImage(*object, cam.ccciek().view(), cam.ccciek_iv().view(), info.hashed_ccci)
+               : CheckImage(*object, cam.icciek().view(), cam.icciek_iv().view(), info.hashed_icci);
+    EXPECT_EQ(verdict, ImageVerdict::kOk) << *image.fn;
+    passed += verdict == ImageVerdict::kOk ? 1 : 0;
+  }
+  return passed;
+}
+
+std::string CassdTest::Reports(size_t i) {
+  const std::string out = dir_.File("reports.out");
+  Sh(shared_->rcasctl + " ac reports --db " + dir_.File("ac") + " " +
+     ToHex(shared_->cams[i].cam_id) + " >" + out + " 2>&1");
+  return dir_.Read("reports.out");
 }
 
 }  // namespace rcas::tools

@@ -90,8 +90,10 @@ class CassdTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override { Kill(); }
 
-  // WriteConfig writes the daemon's config with `extra` TOML appended and returns its path.
-  std::string WriteConfig(const std::string& extra = "", const std::string& listen_extra = "");
+  // WriteConfig writes the daemon's config with `extra` TOML appended (and the *_extra keys in
+  // their sections) and returns its path.
+  std::string WriteConfig(const std::string& extra = "", const std::string& listen_extra = "",
+                          const std::string& cass_extra = "", const std::string& ac_extra = "");
   // Start runs the daemon on `config`; waits (bounded) for its "listening" line.
   void Start(const std::string& config);
   // RunCli runs rcas-cassd with `args` to the end; returns the exit status, stderr in `err`.
@@ -108,6 +110,15 @@ class CassdTest : public ::testing::Test {
   }
   // EstablishNormal runs KeyRequest .. CAMRegConfirm over `sock`.
   void EstablishNormal(control::testing::TestCam& cam, CamSocket& sock);
+  // ImageServerPort is the daemon's HTTP or TFTP port, from its "image-servers" log line.
+  uint16_t ImageServerPort(bool tftp) const;
+  // FetchImages does what a CAM does with the images of `info` (§13.7, §17.2): downloads each
+  // from its dSIP over HTTP or TFTP (tm) at the daemon's port with tools/image_client.h,
+  // decrypts it with the session's CCCIEK / ICCIEK pair (§17.1) and compares the SHA-1 with
+  // hashed-CCCI / hashed-ICCI. Returns how many passed; each failure is a test failure.
+  size_t FetchImages(const control::testing::TestCam& cam, const protocol::RenewInfoContent& info);
+  // Reports runs `rcasctl ac reports` for CAM `i` on this test's store (daemon stopped).
+  std::string Reports(size_t i);
 
   struct Shared {
     rcas::testing::TempDir dir;
