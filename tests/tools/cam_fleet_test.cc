@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -217,6 +218,80 @@ TEST(CamFleetTest, UdpSessionOverIpv6Loopback) {
   server.join();
   close(fd);
   EXPECT_EQ(fleet.Summary().cams_completed, 1u) << trace.str();
+}
+
+// ServeHttp answers `count` GET requests on `listener` from `objects` (path without the '/').
+void ServeHttp(int listener, const std::map<std::string, Bytes>& objects, int count) {
+  for (int i = 0; i < count && Readable(listener); ++i) {
+    const int conn = accept(listener, nullptr, nullptr);
+    std::string request;
+    char buf[2048];
+    while (request.find("\r\n\r\n") == std::string::npos && Readable(conn)) {
+      const ssize_t n = read(conn, buf, sizeof(buf));
+      if (n <= 0) {
+        break;
+      }
+      request.append(buf, static_cast<size_t>(n));
+    }
+    const size_t start = request.find(' ') + 2;
+    const std::string path = request.substr(start, request.find(' ', start) - start);
+    const auto it = objects.find(path);
+    const Bytes body = it != objects.end() ? it->second : Bytes();
+    const std::string head =
+        std::string(it != objects.end() ? "HTTP/1.1 200 OK" : "HTTP/1.1 404 No") +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+    EXPECT_EQ(write(conn, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+    EXPECT_EQ(write(conn, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+    close(conn);
+  }
+}
+
+TEST(CamFleetTest, ImagesComeOverHttpOnTheDownloadThreads) {
+  TestCass cass;
+  Bound cass_udp(SOCK_DGRAM);
+  Bound http(SOCK_STREAM);
+  ASSERT_EQ(listen(http.fd, 4), 0);
+  cass.set_port(cass_udp.port);
+  std::ostringstream trace;
+  tools::FleetOptions options;
+  options.trace = &trace;
+  options.http_port = http.port;
+  tools::CamFleet fleet(options);
+  tools::CamConfig config = FastConfig();
+  config.max_sessions = 1;
+  config.purchase_info = {'p'};
+  fleet.Add(cass.CamIdentity(), config, {}, "");
+  fleet.StartAll(cass.Target(), tools::CamMode::kNormal);
+  const std::string common = "common image, sent over HTTP";
+  const std::string individual = "individual image of this session";
+  std::thread server([&] {
+    sockaddr_in cam{};
+    const auto reply = [&](const Bytes& m) {
+      sendto(cass_udp.fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&cam),
+             sizeof(cam));
+    };
+    reply(cass.KeyResponse(RecvUdp(cass_udp.fd, &cam)));
+    reply(cass.CamRegConfirm(RecvUdp(cass_udp.fd, &cam)));
+    reply(cass.RenewInfo(7, 0x03, true, AsView(common), AsView(individual)));
+    ServeHttp(http.fd, cass.objects, 2);
+    const Bytes confirm = RecvUdp(cass_udp.fd, &cam);
+    const Bytes report = RecvUdp(cass_udp.fd, &cam);
+    ASSERT_FALSE(confirm.empty());
+    ASSERT_FALSE(report.empty());
+    EXPECT_EQ(HeaderOf(confirm).type, MessageType::kRenewConfirm);
+    Bytes plain;
+    auto opened = cass.OpenFromCam(confirm, &plain);
+    ASSERT_TRUE(opened.has_value());
+    protocol::RenewConfirmContent c;
+    ASSERT_EQ(protocol::Decode(opened->content, &c), protocol::DecodeError::kNone);
+    EXPECT_TRUE(c.download_status);
+    EXPECT_EQ(HeaderOf(report).type, MessageType::kPurchaseReport);
+  });
+  fleet.Run(20'000, nullptr);
+  server.join();
+  const tools::FleetSummary s = fleet.Summary();
+  EXPECT_EQ(s.cams_completed, 1u) << trace.str();
+  EXPECT_EQ(s.total.images_installed, 2u) << trace.str();
 }
 
 }  // namespace

@@ -53,6 +53,7 @@ struct Options {
   bool tcp = false, once = false, trace = false, trusted_time = false;
   double jitter = 1.0, duration = 0, idle = 60;
   uint32_t retries = 0;
+  unsigned download_threads = 4;
 };
 
 int Run(const Options& o) {
@@ -98,6 +99,7 @@ int Run(const Options& o) {
   fo.tftp_port = o.tftp_port;
   fo.trace = o.trace ? &std::cout : nullptr;
   fo.once = o.once;
+  fo.download_threads = o.download_threads;
   CamFleet fleet(fo);
   for (CamIdentity& id : *identities) {
     const std::string path = CamStatePath(o.state_dir, id.record.cam_id);
@@ -157,6 +159,8 @@ int main(int argc, char** argv) {
   app.add_flag("--trusted-time", o.trusted_time, "check the CASS certificate's validity");
   app.add_option("--http-port", o.http_port, "HTTP port of image servers");
   app.add_option("--tftp-port", o.tftp_port, "TFTP port of image servers");
+  app.add_option("--download-threads", o.download_threads,
+                 "image download threads (0: on the protocol thread)");
   app.add_option("--purchase-info", o.purchase_info, "PurchaseReport content (text)");
   app.add_option("--log-info", o.log_info, "LogResponse content (text)");
   app.add_option("--hw", o.hw, "hWVersion, 8 hex digits");
