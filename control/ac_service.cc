@@ -21,11 +21,11 @@ void CompletionQueue::Push(std::vector<AcResult>& results) {
   if (results.empty()) {
     return;
   }
-  {
-    std::lock_guard lock(mu_);
-    for (AcResult& r : results) {
-      results_.push_back(std::move(r));
-    }
+  // Everything, the wake-ups included, under the lock: once the consumer has taken the last
+  // result it may destroy the queue, so Push must not touch it after unlocking.
+  std::lock_guard lock(mu_);
+  for (AcResult& r : results) {
+    results_.push_back(std::move(r));
   }
   results.clear();
   cv_.notify_all();
