@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The headend on loopback, end to end (run by scripts/demo.sh after the build):
+#   1. a fresh PKI: AC root, one CASS, two fleets of CAMs (normal mode and fast mode);
+#   2. an AC store: `rcasctl ac init`, the CASS_ID, bulk ingest of both fleets;
+#   3. a common and an individual client image, published by the CASS;
+#   4. rcas-cassd on 127.0.0.1 (UDP sessions, HTTP and TFTP image servers);
+#   5. the reference CAM fleets register, download and install the images, in normal and fast
+#      mode, every reply checked (signatures, OAEP, MACs, image SHA-1);
+#   6. a summary, the AC's view of the fleet, and a clean stop (SIGTERM).
+# Usage: fleet-demo.sh BUILD_DIR [CAMS_PER_FLEET]   (default 200)
+set -euo pipefail
+build="$1"
+cams="${2:-200}"
+rcasctl="$build/tools/rcasctl"
+cassd="$build/tools/rcas-cassd"
+cam="$build/tools/rcas-cam"
+work="$(mktemp -d /tmp/rcas-demo-XXXXXX)"
+daemon=""
+cleanup() {
+  if [ -n "$daemon" ] && kill -0 "$daemon" 2>/dev/null; then
+    kill -KILL "$daemon" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {  # a UDP+TCP port nobody uses on loopback
+  python3 - <<'PY'
+import socket
+for _ in range(100):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
+    p = u.getsockname()[1]
+    t = socket.socket(); 
+    try:
+        t.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        pass
+    finally:
+        t.close(); u.close()
+PY
+}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "PKI: AC root, CASS 0000002A, $cams normal-mode and $cams fast-mode CAMs"
+"$rcasctl" pki init --out "$work/pki" >/dev/null
+"$rcasctl" pki cass --pki "$work/pki" --id 0000002A >/dev/null
+"$rcasctl" pki cams --pki "$work/pki" --count "$cams" --share-key 50 --name normal | tail -n 1
+"$rcasctl" pki cams --pki "$work/pki" --count "$cams" --share-key 50 --name fast \
+  --first-id 0000000100000001 | tail -n 1
+
+step "AC store: ingest both fleets"
+"$rcasctl" ac init --db "$work/ac"
+"$rcasctl" ac cass add --db "$work/ac" 0000002A
+"$rcasctl" ac ingest --db "$work/ac" "$work/pki/normal.ac.rcpv"
+"$rcasctl" ac ingest --db "$work/ac" "$work/pki/fast.ac.rcpv"
+
+step "images: a common CAS client (64 KiB) and an individual one (8 KiB)"
+mkdir -p "$work/images"
+head -c 65536 /dev/urandom >"$work/images/cas-v3.bin"
+head -c 8192 /dev/urandom >"$work/images/cas-personal.bin"
+port="$(free_port)"
+http_port="$(free_port)"
+tftp_port="$(free_port)"
+cat >"$work/cassd.toml" <<TOML
+[cass]
+id = "0000002A"
+certificate = "$work/pki/cass-0000002A.cert.pem"
+key = "$work/pki/cass-0000002A.key.pem"
+ac_root = "$work/pki/ac-root.cert.pem"
+state_dir = "$work/state"
+mode = "normal"
+drain_seconds = 5
+
+[listen]
+udp = ["127.0.0.1"]
+tcp = ["127.0.0.1"]
+port = $port
+address = "127.0.0.1"
+connection = "udp"
+
+[announce]
+groups = []
+unicast = []
+
+[[announce.offer]]
+hw = "00000001"
+sw = "00000002"
+clients = [{ type = 1, priority = 0, vendor = 1, version = 3 }]
+
+[ac]
+db = "$work/ac"
+root_key = "$work/pki/ac-root.key.pem"
+
+[images]
+http = ["127.0.0.1:$http_port"]
+tftp = ["127.0.0.1:$tftp_port"]
+
+[[images.image]]
+file = "$work/images/cas-v3.bin"
+fn = "cacs/cas-v3.bin"
+kind = "common"
+client_type = 1
+version = 3
+tm = "http"
+
+[[images.image]]
+file = "$work/images/cas-personal.bin"
+fn = "cacs/cas-ind-"
+kind = "individual"
+client_type = 1
+version = 3
+tm = "tftp"
+
+[log]
+level = "info"
+file = "$work/cassd.log"
+TOML
+
+step "rcas-cassd on 127.0.0.1:$port (images: HTTP $http_port, TFTP $tftp_port)"
+mkdir -p "$work/state"
+"$cassd" --config "$work/cassd.toml" --check
+"$cassd" --config "$work/cassd.toml" &
+daemon=$!
+for _ in $(seq 1 100); do
+  grep -q 'listening' "$work/cassd.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q 'listening' "$work/cassd.log" || { cat "$work/cassd.log"; exit 1; }
+
+run_fleet() {  # $1 name, $2 mode
+  "$cam" --prov "$work/pki/$1.cam.rcpv" --root "$work/pki/ac-root.cert.pem" \
+    --state "$work/cam-$1" --cass "127.0.0.1:$port" --cass-id 0000002A --mode "$2" \
+    --jitter 0 --idle 2 --http-port "$http_port" --tftp-port "$tftp_port" \
+    --hw 00000001 --sw 00000002 --retries 2
+}
+status=0
+step "normal mode: $cams CAMs (KeyRequest, CAMReg, RenewInfo, HTTP + TFTP download, RenewConfirm)"
+start=$SECONDS
+run_fleet normal normal | tail -n 12 || status=1
+echo "normal-mode fleet: $((SECONDS - start)) s"
+step "fast mode: $cams CAMs (KeyRegRequest, RenewInfo, downloads, RenewConfirm)"
+start=$SECONDS
+run_fleet fast fast | tail -n 12 || status=1
+echo "fast-mode fleet: $((SECONDS - start)) s"
+
+step "stop rcas-cassd (SIGTERM: drain, flush, exit)"
+kill -TERM "$daemon"
+wait "$daemon" || status=1
+daemon=""
+grep -E 'event=(counters|stop)' "$work/cassd.log" | cut -c1-400 || true
+
+step "the AC's view"
+"$rcasctl" ac stats --db "$work/ac"
+first="$("$rcasctl" ac export --db "$work/ac" | head -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["cam_id"])')"
+"$rcasctl" ac show --db "$work/ac" "$first"
+"$rcasctl" ac reports --db "$work/ac" "$first"
+if [ "$status" -eq 0 ]; then
+  echo; echo "fleet demo: every CAM registered and installed its images"
+else
+  echo; echo "fleet demo: FAILED (see above)"
+fi
+exit "$status"
