@@ -152,7 +152,8 @@ grep -E 'event=(counters|stop)' "$work/cassd.log" | cut -c1-400 || true
 
 step "the AC's view"
 "$rcasctl" ac stats --db "$work/ac"
-first="$("$rcasctl" ac export --db "$work/ac" | head -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["cam_id"])')"
+"$rcasctl" ac export --db "$work/ac" --out "$work/export.jsonl"
+first="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["cam_id"])' "$work/export.jsonl")"
 "$rcasctl" ac show --db "$work/ac" "$first"
 "$rcasctl" ac reports --db "$work/ac" "$first"
 if [ "$status" -eq 0 ]; then
