@@ -24,20 +24,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {  # a UDP+TCP port nobody uses on loopback
-  python3 - <<'PY'
-import socket
-for _ in range(100):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 0))
-    p = u.getsockname()[1]
-    t = socket.socket(); 
-    try:
-        t.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        t.close(); u.close()
-PY
+free_port() {  # a random high port with no TCP listener on loopback (bash only, no python)
+  local p
+  for _ in $(seq 1 200); do
+    p=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 1
 }
 
 step() { printf '\n== %s\n' "$*"; }
@@ -153,7 +149,7 @@ grep -E 'event=(counters|stop)' "$work/cassd.log" | cut -c1-400 || true
 step "the AC's view"
 "$rcasctl" ac stats --db "$work/ac"
 "$rcasctl" ac export --db "$work/ac" --out "$work/export.jsonl"
-first="$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["cam_id"])' "$work/export.jsonl")"
+first="$(sed -n '1s/.*"cam_id": *"\([0-9A-Fa-f]*\)".*/\1/p' "$work/export.jsonl")"
 "$rcasctl" ac show --db "$work/ac" "$first"
 "$rcasctl" ac reports --db "$work/ac" "$first"
 if [ "$status" -eq 0 ]; then
