@@ -1,5 +1,5 @@
-// CamMachine: session start and end, dispatch of the CASS's messages, Status in both directions
-// (§9.5, §14), retransmission and the other timers (§5.5, §15.2), backoff (§14.2).
+// CamMachine: session start, dispatch of the CASS's messages, retransmission and the other
+// timers (§5.5, §15.2), sending. Status and the end of a session are in cam_status.cc.
 
 #include "tools/cam_machine.h"
 
@@ -16,9 +16,7 @@ namespace {
 
 using protocol::MessageType;
 
-constexpr int kUdpRetransmissions = 4;     // 2, 4, 8, 16 s, then a final 32 s (§5.5)
-constexpr int64_t kBackoffMinMs = 60'000;  // §14.2
-constexpr int64_t kBackoffMaxMs = 3'600'000;
+constexpr int kUdpRetransmissions = 4;  // 2, 4, 8, 16 s, then a final 32 s (§5.5)
 
 std::string NonceText(uint64_t nonce) {
   char buf[24];
@@ -152,42 +150,6 @@ void CamMachine::OnMessage(ByteView message, int64_t now_ms) {
   }
 }
 
-// OnStatus: a Status answers one of the CAM's messages and copies its nonce (§9.5). Unkeyed
-// answers to the signed request are advisory; keyed ones must carry a valid MAC.
-void CamMachine::OnStatus(ByteView message, const protocol::Header& h, int64_t now_ms) {
-  const Session& s = *session_;
-  const bool first =
-      (phase_ == CamPhase::kWaitKeyResponse || phase_ == CamPhase::kWaitKeyRegResponse) &&
-      h.nonce == s.first_nonce;
-  const bool keyed =
-      s.keys.has_value() && (h.nonce == s.reg_nonce ||
-                             std::any_of(s.answered.begin(), s.answered.end(),
-                                         [&](const CamAnswered& a) { return a.nonce == h.nonce; }));
-  if (!first && !keyed) {
-    return Drop("Status for no exchange");
-  }
-  const protocol::Protection& p =
-      first ? protocol::kUnkeyedStatus : protocol::ProtectionOf(MessageType::kStatus);
-  protocol::OpenedMessage opened;
-  const protocol::MessageKeys keys{nullptr, first ? nullptr : &*s.keys};
-  protocol::StatusContent status;
-  if (protocol::Open(p, message, keys, {}, &opened) != protocol::ProtectError::kOk ||
-      protocol::Decode(opened.content, &status) != protocol::DecodeError::kNone) {
-    return Drop("Status that does not verify");
-  }
-  const uint8_t code = status.status_info;
-  ++stats_.status_received[code];
-  Trace("<- Status " + ToHex(ByteView(&code, 1)) + " " +
-        std::string(protocol::StatusCodeName(code)) + (first ? " (unkeyed)" : " (keyed)"));
-  BackoffRule rule = BackoffRule::kExponential;
-  if (code == 0x01 || code == 0x80) {
-    rule = BackoffRule::kAtLeastHour;
-  } else if (code == 0x83) {
-    rule = BackoffRule::kBusy;
-  }
-  EndSession(now_ms, true, "Status from the CASS", rule);
-}
-
 void CamMachine::OnTransportClosed(int64_t now_ms) {
   if (session_ == nullptr) {
     return;
@@ -283,37 +245,6 @@ Bytes CamMachine::SealKeyed(MessageType type, uint64_t nonce, ByteView der) {
   return sealed ? std::move(*sealed) : Bytes();
 }
 
-void CamMachine::SendUnkeyedStatus(uint8_t code, uint64_t nonce) {
-  const protocol::StatusContent content{session_->id, code};
-  Bytes der;
-  if (!protocol::Encode(content, &der)) {
-    return;
-  }
-  auto sealed = protocol::SealToBytes(protocol::kUnkeyedStatus, nonce, der, {});
-  if (sealed) {
-    ++stats_.status_sent[code];
-    Trace("status " + ToHex(ByteView(&code, 1)) + " " +
-          std::string(protocol::StatusCodeName(code)) + " (unkeyed)");
-    SendOnce(*sealed, MessageType::kStatus, nonce);
-  }
-}
-
-Bytes CamMachine::SendKeyedStatus(uint8_t code, uint64_t nonce, ByteView session_id) {
-  const protocol::StatusContent content{session_id, code};
-  Bytes der;
-  if (!protocol::Encode(content, &der)) {
-    return {};
-  }
-  Bytes sealed = SealKeyed(MessageType::kStatus, nonce, der);
-  if (!sealed.empty()) {
-    ++stats_.status_sent[code];
-    Trace("status " + ToHex(ByteView(&code, 1)) + " " +
-          std::string(protocol::StatusCodeName(code)) + " (keyed)");
-    SendOnce(sealed, MessageType::kStatus, nonce);
-  }
-  return sealed;
-}
-
 void CamMachine::Established(int64_t now_ms) {
   Session& s = *session_;
   s.give_up_at = 0;
@@ -322,34 +253,6 @@ void CamMachine::Established(int64_t now_ms) {
   phase_ = CamPhase::kEstablished;
   ++stats_.registered;
   Trace("session " + ToHex(s.id) + " ESTABLISHED");
-}
-
-void CamMachine::EndSession(int64_t now_ms, bool failed, std::string_view why, BackoffRule rule) {
-  Trace("session ended (" + std::string(why) + (failed ? ", failed)" : ")"));
-  stats_.last_failed = failed;
-  if (failed) {
-    ++failures_;
-    int64_t wait = kBackoffMinMs << std::min<uint32_t>(failures_ - 1, 6);
-    wait = std::min(wait, kBackoffMaxMs);
-    wait += static_cast<int64_t>(static_cast<double>(wait) * 0.2 * config_.jitter *
-                                 std::uniform_real_distribution<double>(-1.0, 1.0)(rng_));
-    if (rule == BackoffRule::kAtLeastHour) {
-      wait = std::max(wait, kBackoffMaxMs);
-    } else if (rule == BackoffRule::kBusy) {
-      wait = kBackoffMinMs + Jitter(240'000);
-    }
-    backoff_until_ = now_ms + wait;
-    Trace("backoff " + std::to_string(wait / 1000) + " s");
-  } else {
-    ++stats_.completed;
-    failures_ = 0;
-  }
-  session_.reset();  // wipes MEK, IHK, ICCIEK and the IVs
-  phase_ = CamPhase::kIdle;
-  io_.CloseSession();
-  if (fixed_ && failed && (config_.max_sessions == 0 || stats_.sessions < config_.max_sessions)) {
-    Trigger(*fixed_, now_ms, 0, "retry");
-  }
 }
 
 void CamMachine::Drop(std::string_view why) {
