@@ -36,15 +36,37 @@ struct ImageServerOptions {
 };
 
 // Every counter of the server, in one list (names are the stats' keys).
-#define RCAS_IMAGE_COUNTERS(X)                                                                  \
-  X(http_connections)                                                                           \
-  X(http_rejected_full)                                                                         \
-  X(http_requests) X(http_200) X(http_206) X(http_400) X(http_404) X(http_405) X(http_414)      \
-      X(http_416) X(http_431) X(http_505) X(http_idle_timeouts) X(http_body_bytes)              \
-          X(tftp_requests) X(tftp_done) X(tftp_not_found) X(tftp_refused) X(tftp_bad_packets)   \
-              X(tftp_retransmits) X(tftp_timeouts) X(tftp_peer_errors) X(tftp_data_bytes)       \
-                  X(encrypt_bursts) X(encrypt_chunks) X(encrypt_bytes) X(encrypt_skipped_bytes) \
-                      X(socket_errors)
+// clang-format off
+#define RCAS_IMAGE_COUNTERS(X) \
+  X(http_connections) \
+  X(http_rejected_full) \
+  X(http_requests) \
+  X(http_200) \
+  X(http_206) \
+  X(http_400) \
+  X(http_404) \
+  X(http_405) \
+  X(http_414) \
+  X(http_416) \
+  X(http_431) \
+  X(http_505) \
+  X(http_idle_timeouts) \
+  X(http_body_bytes) \
+  X(tftp_requests) \
+  X(tftp_done) \
+  X(tftp_not_found) \
+  X(tftp_refused) \
+  X(tftp_bad_packets) \
+  X(tftp_retransmits) \
+  X(tftp_timeouts) \
+  X(tftp_peer_errors) \
+  X(tftp_data_bytes) \
+  X(encrypt_bursts) \
+  X(encrypt_chunks) \
+  X(encrypt_bytes) \
+  X(encrypt_skipped_bytes) \
+  X(socket_errors)
+// clang-format on
 
 struct ImageServerStats {
 #define RCAS_IMAGE_FIELD(name) uint64_t name = 0;
