@@ -260,7 +260,7 @@ void CamMachine::Drop(std::string_view why) {
   Trace("drop: " + std::string(why));
 }
 
-void CamMachine::Trace(std::string line) { io_.Trace("cam " + name_ + " " + line); }
+void CamMachine::Trace(const std::string& line) { io_.Trace("cam " + name_ + " " + line); }
 
 uint64_t CamMachine::FreshNonce() {
   uint64_t n = crypto::RandomU64();

@@ -126,7 +126,7 @@ class CamMachine {
   void EndSession(int64_t now_ms, bool failed, std::string_view why,
                   BackoffRule rule = BackoffRule::kExponential);
   void Drop(std::string_view why);
-  void Trace(std::string line);
+  void Trace(const std::string& line);
   uint64_t FreshNonce();
   int64_t Jitter(int64_t max_ms);
 

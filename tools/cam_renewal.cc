@@ -164,7 +164,9 @@ void CamMachine::FinishDownload(int64_t now_ms) {
     // §13.8, §17.2: an integrity failure is Status 0x03, not RenewConfirm(FALSE).
     stats_.images_failed += d.images.size();
     s.degraded = true;
-    answers.push_back(SendKeyedStatus(0x03, d.nonce, s.id));
+    if (Bytes status = SendKeyedStatus(0x03, d.nonce, s.id); !status.empty()) {
+      answers.push_back(std::move(status));
+    }
   } else {
     const bool ok = !d.transport_failed;
     const protocol::RenewConfirmContent confirm{s.id, ok};
@@ -190,6 +192,7 @@ void CamMachine::FinishDownload(int64_t now_ms) {
   for (CamAnswered& a : s.answered) {
     if (a.type == MessageType::kRenewInfo && a.nonce == d.nonce) {
       a.answers = std::move(answers);
+      break;
     }
   }
   phase_ = CamPhase::kEstablished;

@@ -170,5 +170,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  return Run(o);
+  try {
+    return Run(o);
+  } catch (const std::exception& e) {  // allocation failure and the like: one line, not abort
+    std::cerr << "rcas-cam: error: " << e.what() << "\n";
+    return 1;
+  }
 }
