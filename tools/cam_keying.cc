@@ -30,21 +30,40 @@ std::array<uint8_t, protocol::kCamIdFieldLen> CamIdFieldOf(const crypto::CamId& 
 
 }  // namespace
 
+template <protocol::Content T>
+void CamMachine::SendFirstRequest(MessageType type, const T& content, CamPhase next,
+                                  int64_t now_ms) {
+  Bytes der;
+  auto sealed = protocol::Encode(content, &der)
+                    ? protocol::SealSignedToBytes(type, session_->first_nonce, der, id_.key)
+                    : Result<Bytes>(Error{"encode"});
+  if (!sealed) {
+    return EndSession(now_ms, true,
+                      std::string(protocol::MessageTypeName(type)) + ": " + sealed.error());
+  }
+  phase_ = next;
+  SendRequest(std::move(*sealed), type, now_ms);
+}
+
+template <typename Checked>
+uint8_t CamMachine::CheckResponse(ByteView message, Checked* out, int64_t now_ms) {
+  const Session& s = *session_;
+  const auto check = [this](std::string_view what, bool ok) {
+    Trace("   check " + std::string(what) + ": " + (ok ? "ok" : "FAILED"));
+    return ok;
+  };
+  const std::optional<int64_t> trusted =
+      config_.trusted_time ? std::optional<int64_t>(now_ms / 1000) : std::nullopt;
+  const ByteView want = s.target.cass_id ? ByteView(*s.target.cass_id) : ByteView();
+  return CheckCassResponse(message, s.id, id_.key, id_.root, want, trusted, check, out);
+}
+
 void CamMachine::SendKeyRequest(int64_t now_ms) {
   Session& s = *session_;
   s.first_nonce = FreshNonce();  // nonce #1
   const auto kpid = id_.record.KeyPairingId();
   const protocol::KeyRequestContent content{s.id, kpid, id_.record.certificate_der};
-  Bytes der;
-  auto sealed =
-      protocol::Encode(content, &der)
-          ? protocol::SealSignedToBytes(MessageType::kKeyRequest, s.first_nonce, der, id_.key)
-          : Result<Bytes>(Error{"encode"});
-  if (!sealed) {
-    return EndSession(now_ms, true, "KeyRequest: " + sealed.error());
-  }
-  phase_ = CamPhase::kWaitKeyResponse;
-  SendRequest(std::move(*sealed), MessageType::kKeyRequest, now_ms);
+  SendFirstRequest(MessageType::kKeyRequest, content, CamPhase::kWaitKeyResponse, now_ms);
 }
 
 void CamMachine::SendKeyRegRequest(int64_t now_ms) {
@@ -54,34 +73,19 @@ void CamMachine::SendKeyRegRequest(int64_t now_ms) {
   const auto cam_id_field = CamIdFieldOf(id_.record.cam_id);
   const protocol::KeyRegRequestContent content{
       s.id, kpid, cam_id_field, config_.hw_version, config_.sw_version, id_.record.certificate_der};
-  Bytes der;
-  auto sealed =
-      protocol::Encode(content, &der)
-          ? protocol::SealSignedToBytes(MessageType::kKeyRegRequest, s.first_nonce, der, id_.key)
-          : Result<Bytes>(Error{"encode"});
-  if (!sealed) {
-    return EndSession(now_ms, true, "KeyRegRequest: " + sealed.error());
-  }
-  phase_ = CamPhase::kWaitKeyRegResponse;
-  SendRequest(std::move(*sealed), MessageType::kKeyRegRequest, now_ms);
+  SendFirstRequest(MessageType::kKeyRegRequest, content, CamPhase::kWaitKeyRegResponse, now_ms);
 }
 
 void CamMachine::OnKeyResponse(ByteView message, int64_t now_ms) {
   Session& s = *session_;
   Trace("<- KeyResponse " + std::to_string(message.size()) + " B");
-  const auto check = [this](std::string_view what, bool ok) {
-    Trace("   check " + std::string(what) + ": " + (ok ? "ok" : "FAILED"));
-    return ok;
-  };
   CheckedResponse<protocol::KeyResponseContent, protocol::KeyResponseConfidential> r;
-  const std::optional<int64_t> trusted =
-      config_.trusted_time ? std::optional<int64_t>(now_ms / 1000) : std::nullopt;
-  const ByteView want = s.target.cass_id ? ByteView(*s.target.cass_id) : ByteView();
-  uint8_t code = CheckCassResponse(message, s.id, id_.key, id_.root, want, trusted, check, &r);
-  const auto kpid = id_.record.KeyPairingId();
-  if (code == 0 && !check("sIGN-kpk", crypto::VerifyKpk(id_.root.public_key(), kpid, r.secret.kpk,
-                                                        r.value.sign_kpk))) {
-    code = 0x05;
+  uint8_t code = CheckResponse(message, &r, now_ms);
+  if (code == 0) {
+    const auto kpid = id_.record.KeyPairingId();
+    const bool ok = crypto::VerifyKpk(id_.root.public_key(), kpid, r.secret.kpk, r.value.sign_kpk);
+    Trace(std::string("   check sIGN-kpk: ") + (ok ? "ok" : "FAILED"));
+    code = ok ? 0 : 0x05;
   }
   if (code != 0) {
     SendUnkeyedStatus(code, s.first_nonce);
@@ -165,16 +169,8 @@ void CamMachine::OnCamRegConfirm(ByteView message, int64_t now_ms) {
 void CamMachine::OnKeyRegResponse(ByteView message, int64_t now_ms) {
   Session& s = *session_;
   Trace("<- KeyRegResponse " + std::to_string(message.size()) + " B");
-  const auto check = [this](std::string_view what, bool ok) {
-    Trace("   check " + std::string(what) + ": " + (ok ? "ok" : "FAILED"));
-    return ok;
-  };
   CheckedResponse<protocol::KeyRegResponseContent, protocol::KeyRegResponseConfidential> r;
-  const std::optional<int64_t> trusted =
-      config_.trusted_time ? std::optional<int64_t>(now_ms / 1000) : std::nullopt;
-  const ByteView want = s.target.cass_id ? ByteView(*s.target.cass_id) : ByteView();
-  const uint8_t code =
-      CheckCassResponse(message, s.id, id_.key, id_.root, want, trusted, check, &r);
+  const uint8_t code = CheckResponse(message, &r, now_ms);
   if (code != 0) {
     SendUnkeyedStatus(code, s.first_nonce);
     return EndSession(now_ms, true, "KeyRegResponse rejected");

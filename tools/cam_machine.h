@@ -98,16 +98,27 @@ class CamMachine {
   void OnKeyResponse(ByteView message, int64_t now_ms);
   void OnKeyRegResponse(ByteView message, int64_t now_ms);
   void OnCamRegConfirm(ByteView message, int64_t now_ms);
+  // SendFirstRequest signs `content` as `type` with the CAM key (§9.4) and sends it as the
+  // session's first request (nonce #1 or #5), then waits in `next`.
+  template <protocol::Content T>
+  void SendFirstRequest(protocol::MessageType type, const T& content, CamPhase next,
+                        int64_t now_ms);
+  // CheckResponse runs CheckCassResponse (tools/cam_checks.h) on a KeyResponse /
+  // KeyRegResponse with this session's expectations, tracing each check.
+  template <typename Checked>
+  uint8_t CheckResponse(ByteView message, Checked* out, int64_t now_ms);
 
   // cam_renewal.cc
   void OnRenewInfo(ByteView message, const protocol::Header& h, int64_t now_ms);
   void OnLogRequest(ByteView message, const protocol::Header& h, int64_t now_ms);
   void FinishDownload(int64_t now_ms);
   void Install(uint8_t renew_client_type);
-  // OpenCassRequest opens a RenewInfo / LogRequest and answers its failures (§23.2, §23.20);
-  // false if the message was dropped or the session ended.
-  bool OpenCassRequest(ByteView message, const protocol::Header& h, Bytes* plain,
-                       protocol::OpenedMessage* opened, int64_t now_ms);
+  // OpenCassRequest opens and decodes a RenewInfo / LogRequest of this session into *out (views
+  // *plain) and answers its failures (§23.1, §23.2, §23.9, §23.20); false if the message was
+  // dropped or the session ended. Defined and used in cam_renewal.cc.
+  template <protocol::Content T>
+  bool OpenCassRequest(ByteView message, const protocol::Header& h, Bytes* plain, T* out,
+                       int64_t now_ms);
   bool AnswerDuplicate(ByteView message, const protocol::Header& h);
 
   // cam_machine.cc

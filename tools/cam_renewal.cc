@@ -43,20 +43,34 @@ bool CamMachine::AnswerDuplicate(ByteView message, const protocol::Header& h) {
   return true;
 }
 
-bool CamMachine::OpenCassRequest(ByteView message, const protocol::Header& h, Bytes* plain,
-                                 protocol::OpenedMessage* opened, int64_t now_ms) {
+template <protocol::Content T>
+bool CamMachine::OpenCassRequest(ByteView message, const protocol::Header& h, Bytes* plain, T* out,
+                                 int64_t now_ms) {
   Session& s = *session_;
+  const std::string name(protocol::MessageTypeName(h.type));
   plain->resize(message.size());
+  protocol::OpenedMessage opened;
   const protocol::ProtectError e =
-      protocol::Open(protocol::ProtectionOf(h.type), message, {nullptr, &*s.keys}, *plain, opened);
+      protocol::Open(protocol::ProtectionOf(h.type), message, {nullptr, &*s.keys}, *plain, &opened);
   if (e == protocol::ProtectError::kBadPadding) {
     SendKeyedStatus(0x81, h.nonce, kZeroSessionId);  // §23.20
-    EndSession(now_ms, true, "padding");
+    EndSession(now_ms, true, name + " padding");
     return false;
   }
   if (e != protocol::ProtectError::kOk) {
-    Drop(std::string(protocol::MessageTypeName(h.type)) + ": " + protocol::ProtectErrorName(e));
+    Drop(name + ": " + protocol::ProtectErrorName(e));
     return false;  // a bad MAC is dropped silently: the CASS retransmits (§23.2)
+  }
+  if (protocol::Decode(opened.content, out) != protocol::DecodeError::kNone) {
+    SendKeyedStatus(0x81, h.nonce,
+                    protocol::PeekSessionId(opened.content).value_or(kZeroSessionId));  // §23.1
+    EndSession(now_ms, true, name + " malformed");  // for RenewInfo: §23.9
+    return false;
+  }
+  if (!Equal(out->session_id, s.id)) {
+    SendKeyedStatus(0x82, h.nonce, out->session_id);
+    EndSession(now_ms, true, name + " of another session");
+    return false;
   }
   return true;
 }
@@ -73,19 +87,9 @@ void CamMachine::OnRenewInfo(ByteView message, const protocol::Header& h, int64_
   }
   Session& s = *session_;
   Bytes plain;
-  protocol::OpenedMessage opened;
-  if (!OpenCassRequest(message, h, &plain, &opened, now_ms)) {
-    return;
-  }
   protocol::RenewInfoContent v;
-  if (protocol::Decode(opened.content, &v) != protocol::DecodeError::kNone) {
-    SendKeyedStatus(0x81, h.nonce,
-                    protocol::PeekSessionId(opened.content).value_or(kZeroSessionId));
-    return EndSession(now_ms, true, "RenewInfo malformed (§23.9)");
-  }
-  if (!Equal(v.session_id, s.id)) {
-    SendKeyedStatus(0x82, h.nonce, v.session_id);
-    return EndSession(now_ms, true, "RenewInfo of another session");
+  if (!OpenCassRequest(message, h, &plain, &v, now_ms)) {
+    return;
   }
   s.nonces.push_back(h.nonce);
   s.answered.push_back(
@@ -233,19 +237,9 @@ void CamMachine::OnLogRequest(ByteView message, const protocol::Header& h, int64
   }
   Session& s = *session_;
   Bytes plain;
-  protocol::OpenedMessage opened;
-  if (!OpenCassRequest(message, h, &plain, &opened, now_ms)) {
-    return;
-  }
   protocol::LogRequestContent v;
-  if (protocol::Decode(opened.content, &v) != protocol::DecodeError::kNone) {
-    SendKeyedStatus(0x81, h.nonce,
-                    protocol::PeekSessionId(opened.content).value_or(kZeroSessionId));
-    return EndSession(now_ms, true, "LogRequest malformed");
-  }
-  if (!Equal(v.session_id, s.id)) {
-    SendKeyedStatus(0x82, h.nonce, v.session_id);
-    return EndSession(now_ms, true, "LogRequest of another session");
+  if (!OpenCassRequest(message, h, &plain, &v, now_ms)) {
+    return;
   }
   Trace("<- LogRequest");
   s.nonces.push_back(h.nonce);

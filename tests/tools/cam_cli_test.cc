@@ -64,28 +64,15 @@ TEST_F(RcasCamTest, OneCamRegistersOverUdpAndTheRunExitsZero) {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   const int port = ntohs(a.sin_port);
   std::thread server([&] {
-    sockaddr_in cam{};
-    const auto recv = [&] {
-      Bytes buf(65536);
-      socklen_t n = sizeof(cam);
-      pollfd p{fd, POLLIN, 0};
-      const ssize_t got = poll(&p, 1, 10'000) == 1 ? recvfrom(fd, buf.data(), buf.size(), 0,
-                                                              reinterpret_cast<sockaddr*>(&cam), &n)
-                                                   : -1;
-      buf.resize(got > 0 ? static_cast<size_t>(got) : 0);
-      return buf;
-    };
-    const auto reply = [&](const Bytes& m) {
-      sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&cam), sizeof(cam));
-    };
-    const Bytes key_request = recv();
+    testing::UdpPeer cam(fd);
+    const Bytes key_request = cam.Recv();
     ASSERT_FALSE(key_request.empty());
-    reply(cass.KeyResponse(key_request));
-    const Bytes cam_reg = recv();
+    cam.Reply(cass.KeyResponse(key_request));
+    const Bytes cam_reg = cam.Recv();
     ASSERT_FALSE(cam_reg.empty());
-    reply(cass.CamRegConfirm(cam_reg));
-    reply(cass.LogRequest(3));
-    EXPECT_EQ(testing::HeaderOf(recv()).type, MessageType::kLogResponse);
+    cam.Reply(cass.CamRegConfirm(cam_reg));
+    cam.Reply(cass.LogRequest(3));
+    EXPECT_EQ(testing::HeaderOf(cam.Recv()).type, MessageType::kLogResponse);
   });
   const int rc = RunCam("--count 1 --cass 127.0.0.1:" + std::to_string(port) +
                         " --cass-id 0000000A --idle 0.3 --jitter 0 --trace --log-info ok");

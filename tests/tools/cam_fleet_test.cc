@@ -52,16 +52,6 @@ bool Readable(int fd) {
   return poll(&p, 1, 5000) == 1;
 }
 
-Bytes RecvUdp(int fd, sockaddr_in* from) {
-  Bytes buf(65536);
-  socklen_t len = sizeof(*from);
-  const ssize_t n = Readable(fd) ? recvfrom(fd, buf.data(), buf.size(), 0,
-                                            reinterpret_cast<sockaddr*>(from), &len)
-                                 : -1;
-  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return buf;
-}
-
 Bytes RecvTcp(int fd, Bytes* rx) {
   for (;;) {
     const protocol::TcpFrame f = protocol::NextTcpFrame(*rx);
@@ -109,19 +99,15 @@ TEST(CamFleetTest, UdpSessionFromAUnicastAnnouncementCompletesOnLoopback) {
     const sockaddr_in to = Loopback(announce_port);
     sendto(cass_udp.fd, announce.data(), announce.size(), 0, reinterpret_cast<const sockaddr*>(&to),
            sizeof(to));
-    sockaddr_in cam{};
-    const Bytes key_request = RecvUdp(cass_udp.fd, &cam);
+    UdpPeer cam(cass_udp.fd);
+    const Bytes key_request = cam.Recv();
     ASSERT_EQ(HeaderOf(key_request).type, MessageType::kKeyRequest);
-    const auto reply = [&](const Bytes& m) {
-      sendto(cass_udp.fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&cam),
-             sizeof(cam));
-    };
-    reply(cass.KeyResponse(key_request));
-    const Bytes cam_reg = RecvUdp(cass_udp.fd, &cam);
+    cam.Reply(cass.KeyResponse(key_request));
+    const Bytes cam_reg = cam.Recv();
     ASSERT_EQ(HeaderOf(cam_reg).type, MessageType::kCamReg);
-    reply(cass.CamRegConfirm(cam_reg));
-    reply(cass.LogRequest(9));
-    const Bytes log = RecvUdp(cass_udp.fd, &cam);
+    cam.Reply(cass.CamRegConfirm(cam_reg));
+    cam.Reply(cass.LogRequest(9));
+    const Bytes log = cam.Recv();
     ASSERT_FALSE(log.empty());
     EXPECT_EQ(HeaderOf(log).type, MessageType::kLogResponse);
   });
@@ -194,25 +180,13 @@ TEST(CamFleetTest, UdpSessionOverIpv6Loopback) {
   fleet.StartAll({cass.cass_id(), "::1", ntohs(a.sin6_port), tools::CamTransport::kUdp},
                  tools::CamMode::kNormal);
   std::thread server([&] {
-    sockaddr_in6 cam{};
-    const auto recv = [&] {
-      Bytes buf(65536);
-      socklen_t n = sizeof(cam);
-      const ssize_t got = Readable(fd) ? recvfrom(fd, buf.data(), buf.size(), 0,
-                                                  reinterpret_cast<sockaddr*>(&cam), &n)
-                                       : -1;
-      buf.resize(got > 0 ? static_cast<size_t>(got) : 0);
-      return buf;
-    };
-    const auto reply = [&](const Bytes& m) {
-      sendto(fd, m.data(), m.size(), 0, reinterpret_cast<sockaddr*>(&cam), sizeof(cam));
-    };
-    const Bytes key_request = recv();
+    UdpPeer cam(fd);
+    const Bytes key_request = cam.Recv();
     ASSERT_FALSE(key_request.empty());
-    reply(cass.KeyResponse(key_request));
-    const Bytes cam_reg = recv();
+    cam.Reply(cass.KeyResponse(key_request));
+    const Bytes cam_reg = cam.Recv();
     ASSERT_FALSE(cam_reg.empty());
-    reply(cass.CamRegConfirm(cam_reg));
+    cam.Reply(cass.CamRegConfirm(cam_reg));
   });
   fleet.Run(20'000, nullptr);
   server.join();
@@ -265,17 +239,13 @@ TEST(CamFleetTest, ImagesComeOverHttpOnTheDownloadThreads) {
   const std::string common = "common image, sent over HTTP";
   const std::string individual = "individual image of this session";
   std::thread server([&] {
-    sockaddr_in cam{};
-    const auto reply = [&](const Bytes& m) {
-      sendto(cass_udp.fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&cam),
-             sizeof(cam));
-    };
-    reply(cass.KeyResponse(RecvUdp(cass_udp.fd, &cam)));
-    reply(cass.CamRegConfirm(RecvUdp(cass_udp.fd, &cam)));
-    reply(cass.RenewInfo(7, 0x03, true, AsView(common), AsView(individual)));
+    UdpPeer cam(cass_udp.fd);
+    cam.Reply(cass.KeyResponse(cam.Recv()));
+    cam.Reply(cass.CamRegConfirm(cam.Recv()));
+    cam.Reply(cass.RenewInfo(7, 0x03, true, AsView(common), AsView(individual)));
     ServeHttp(http.fd, cass.objects, 2);
-    const Bytes confirm = RecvUdp(cass_udp.fd, &cam);
-    const Bytes report = RecvUdp(cass_udp.fd, &cam);
+    const Bytes confirm = cam.Recv();
+    const Bytes report = cam.Recv();
     ASSERT_FALSE(confirm.empty());
     ASSERT_FALSE(report.empty());
     EXPECT_EQ(HeaderOf(confirm).type, MessageType::kRenewConfirm);

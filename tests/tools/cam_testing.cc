@@ -3,6 +3,7 @@
 #include "tests/tools/cam_testing.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <cstring>
@@ -55,6 +56,22 @@ Bytes FakeIo::Last() const {
 }
 
 protocol::MessageType FakeIo::TypeOf(size_t i) const { return HeaderOf(sent.at(i)).type; }
+
+Bytes UdpPeer::Recv() {
+  Bytes buf(65536);
+  len_ = sizeof(from_);
+  pollfd p{fd_, POLLIN, 0};
+  const ssize_t n = poll(&p, 1, 10'000) == 1 ? recvfrom(fd_, buf.data(), buf.size(), 0,
+                                                        reinterpret_cast<sockaddr*>(&from_), &len_)
+                                             : -1;
+  buf.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return buf;
+}
+
+void UdpPeer::Reply(ByteView m) const {
+  EXPECT_EQ(sendto(fd_, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&from_), len_),
+            static_cast<ssize_t>(m.size()));
+}
 
 protocol::Header HeaderOf(ByteView message) {
   protocol::Header h;

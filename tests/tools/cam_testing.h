@@ -5,6 +5,7 @@
 // CAM_ID 0102030405060708 (tests/data/vectors/pki).
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <map>
 #include <memory>
@@ -131,6 +132,21 @@ class TestCass {
   std::optional<protocol::SessionKeys> keys_;
   crypto::AesKey icciek_, ccciek_;
   protocol::SecretBlock icciek_iv_, ccciek_iv_;
+};
+
+// UdpPeer is the scripted CASS's UDP side: it answers whoever sent the last datagram.
+class UdpPeer {
+ public:
+  explicit UdpPeer(int fd) : fd_(fd) {}
+  // Recv waits up to 10 s for one datagram; empty on timeout.
+  Bytes Recv();
+  // Reply sends `m` to the sender of the last datagram.
+  void Reply(ByteView m) const;
+
+ private:
+  int fd_;
+  sockaddr_storage from_{};
+  socklen_t len_ = 0;
 };
 
 // Header reads the header of a sent message.
