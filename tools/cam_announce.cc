@@ -142,7 +142,7 @@ void CamMachine::OnRcasAnnounce(ByteView message, const protocol::Header& h, int
     return Trigger(std::move(start), now_ms, Jitter(kZoneJitterMs), "zone move");
   }
   if (!verified) {
-    if (last_stale_trigger_ && now_ms - *last_stale_trigger_ < kStaleEveryMs) {
+    if (last_stale_trigger_ && now_ms - *last_stale_trigger_ < config_.Scaled(kStaleEveryMs)) {
       return;
     }
     last_stale_trigger_ = now_ms;

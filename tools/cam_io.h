@@ -4,6 +4,7 @@
 // fetch an image, trace). The fleet runner implements CamIo on sockets; tests implement it with
 // a scripted in-process CASS. Every call happens on the caller's one thread.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -42,6 +43,17 @@ struct CamConfig {
   Bytes purchase_info;                      // opaque PurchaseReport content (§13.9, §22 Q8)
   std::optional<Bytes> log_info;            // opaque logResponseInfo; absent = nothing to report
   uint32_t max_sessions = 0;                // sessions to start on a fixed target; 0 = no limit
+  // time_scale (0 < x <= 1) multiplies every protocol timer above and in the machine: the
+  // retransmission schedule, timeouts, idle, backoff and trigger delays. For lab tests of a
+  // headend; 1 is the profile.
+  double time_scale = 1.0;
+
+  // Scaled is the protocol delay `ms` under time_scale, at least 1 ms when `ms` is positive (a
+  // zero interval would never double).
+  int64_t Scaled(int64_t ms) const {
+    const auto scaled = static_cast<int64_t>(static_cast<double>(ms) * time_scale + 0.5);
+    return ms > 0 ? std::max<int64_t>(1, scaled) : ms;
+  }
 };
 
 // ImageRequest is one image of a RenewInfo to download (§13.7).

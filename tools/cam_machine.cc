@@ -218,12 +218,13 @@ void CamMachine::SendRequest(Bytes message, MessageType type, int64_t now_ms) {
   s.retransmissions = 0;
   const bool key_request = type == MessageType::kKeyRequest || type == MessageType::kKeyRegRequest;
   if (s.target.transport == CamTransport::kUdp) {
-    s.interval_ms = config_.udp_first_retransmit_ms;
+    s.interval_ms = config_.Scaled(config_.udp_first_retransmit_ms);
     s.retransmit_at = now_ms + s.interval_ms;
     s.give_up_at = now_ms + 31 * s.interval_ms;  // 2+4+8+16 s + 32 s = 62 s
   } else {
     s.retransmit_at = 0;
-    s.give_up_at = now_ms + (key_request ? config_.tcp_key_timeout_ms : config_.tcp_timeout_ms);
+    s.give_up_at =
+        now_ms + config_.Scaled(key_request ? config_.tcp_key_timeout_ms : config_.tcp_timeout_ms);
   }
   const protocol::Header h = [&] {
     protocol::Header out;
@@ -249,7 +250,7 @@ void CamMachine::Established(int64_t now_ms) {
   Session& s = *session_;
   s.give_up_at = 0;
   s.retransmit_at = 0;
-  s.idle_at = now_ms + config_.idle_ms;
+  s.idle_at = now_ms + config_.Scaled(config_.idle_ms);
   phase_ = CamPhase::kEstablished;
   ++stats_.registered;
   Trace("session " + ToHex(s.id) + " ESTABLISHED");
@@ -275,7 +276,8 @@ int64_t CamMachine::Jitter(int64_t max_ms) {
   if (config_.jitter <= 0 || max_ms <= 0) {
     return 0;
   }
-  const auto scaled = static_cast<int64_t>(static_cast<double>(max_ms) * config_.jitter);
+  const auto scaled =
+      static_cast<int64_t>(static_cast<double>(max_ms) * config_.jitter * config_.time_scale);
   return std::uniform_int_distribution<int64_t>(0, scaled)(rng_);
 }
 

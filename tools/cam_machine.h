@@ -139,6 +139,7 @@ class CamMachine {
   void Drop(std::string_view why);
   void Trace(const std::string& line);
   uint64_t FreshNonce();
+  // Jitter draws a delay in 0..max_ms scaled by config_.jitter and config_.time_scale.
   int64_t Jitter(int64_t max_ms);
 
   CamIdentity id_;

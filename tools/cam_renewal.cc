@@ -200,7 +200,7 @@ void CamMachine::FinishDownload(int64_t now_ms) {
     }
   }
   phase_ = CamPhase::kEstablished;
-  s.idle_at = now_ms + config_.idle_ms;
+  s.idle_at = now_ms + config_.Scaled(config_.idle_ms);
 }
 
 // Install records the clients of the renewed type as the last verified announcement offers
@@ -257,7 +257,7 @@ void CamMachine::OnLogRequest(ByteView message, const protocol::Header& h, int64
   s.answered.push_back(
       {MessageType::kLogRequest, h.nonce, Bytes(message.begin(), message.end()), {sealed}});
   if (phase_ == CamPhase::kEstablished) {
-    s.idle_at = now_ms + config_.idle_ms;
+    s.idle_at = now_ms + config_.Scaled(config_.idle_ms);
   }
 }
 

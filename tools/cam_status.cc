@@ -94,11 +94,14 @@ void CamMachine::EndSession(int64_t now_ms, bool failed, std::string_view why, B
                                  std::uniform_real_distribution<double>(-1.0, 1.0)(rng_));
     if (rule == BackoffRule::kAtLeastHour) {
       wait = std::max(wait, kBackoffMaxMs);
-    } else if (rule == BackoffRule::kBusy) {
-      wait = kBackoffMinMs + Jitter(240'000);
+    }
+    wait = config_.Scaled(wait);
+    if (rule == BackoffRule::kBusy) {
+      wait = config_.Scaled(kBackoffMinMs) + Jitter(240'000);  // Jitter is scaled already
     }
     backoff_until_ = now_ms + wait;
-    Trace("backoff " + std::to_string(wait / 1000) + " s");
+    Trace(config_.time_scale == 1.0 ? "backoff " + std::to_string(wait / 1000) + " s"
+                                    : "backoff " + std::to_string(wait) + " ms (time scale)");
   } else {
     ++stats_.completed;
     failures_ = 0;

@@ -51,7 +51,7 @@ struct Options {
   uint64_t count = 0;
   uint16_t port = 49103, http_port = 80, tftp_port = 69;
   bool tcp = false, once = false, trace = false, trusted_time = false;
-  double jitter = 1.0, duration = 0, idle = 60;
+  double jitter = 1.0, duration = 0, idle = 60, time_scale = 1.0;
   uint32_t retries = 0;
   unsigned download_threads = 4;
 };
@@ -62,7 +62,12 @@ int Run(const Options& o) {
     std::cerr << "rcas-cam: error: --hw/--sw take 8 hex digits\n";
     return 2;
   }
+  if (!(o.time_scale > 0 && o.time_scale <= 1)) {  // also refuses NaN
+    std::cerr << "rcas-cam: error: --time-scale takes a number in (0, 1]\n";
+    return 2;
+  }
   config.jitter = o.jitter;
+  config.time_scale = o.time_scale;
   config.idle_ms = static_cast<int64_t>(o.idle * 1000);
   config.trusted_time = o.trusted_time;
   config.purchase_info.assign(o.purchase_info.begin(), o.purchase_info.end());
@@ -156,6 +161,8 @@ int main(int argc, char** argv) {
   app.add_flag("--trace", o.trace, "print every message and check");
   app.add_option("--jitter", o.jitter, "scale of the random delays (0: none)");
   app.add_option("--idle", o.idle, "seconds an established session waits for the CASS");
+  app.add_option("--time-scale", o.time_scale,
+                 "multiply every protocol timer by X, 0 < X <= 1 (lab tests of a headend)");
   app.add_flag("--trusted-time", o.trusted_time, "check the CASS certificate's validity");
   app.add_option("--http-port", o.http_port, "HTTP port of image servers");
   app.add_option("--tftp-port", o.tftp_port, "TFTP port of image servers");
