@@ -8,9 +8,19 @@
 #      mode, every reply checked (signatures, OAEP, MACs, image SHA-1);
 #   6. a summary, the AC's view of the fleet, and a clean stop (SIGTERM).
 # Usage: fleet-demo.sh BUILD_DIR [CAMS_PER_FLEET]   (default 200)
+# RCAS_DEMO_NET=ipv6 (run by scripts/netns-fleet.sh inside its network namespace, where veth
+# rcas0 - rcas1 exists): everything on ::1, and the normal-mode fleet is started by RCASAnnounce
+# on the IPv6 group ff15::103 (sent on rcas0, joined on rcas1) instead of --cass; the fast-mode
+# fleet goes over TCP.
 set -euo pipefail
 build="$1"
 cams="${2:-200}"
+net="${RCAS_DEMO_NET:-ipv4}"
+if [ "$net" = ipv6 ]; then
+  host="::1" url_host="[::1]" groups='["ff15::103"]' iface='interface6 = "rcas0"'
+else
+  host="127.0.0.1" url_host="127.0.0.1" groups='[]' iface=''
+fi
 rcasctl="$build/tools/rcasctl"
 cassd="$build/tools/rcas-cassd"
 cam="$build/tools/rcas-cam"
@@ -58,6 +68,7 @@ head -c 8192 /dev/urandom >"$work/images/cas-personal.bin"
 port="$(free_port)"
 http_port="$(free_port)"
 tftp_port="$(free_port)"
+announce_port="$(free_port)"
 cat >"$work/cassd.toml" <<TOML
 [cass]
 id = "0000002A"
@@ -69,14 +80,17 @@ mode = "normal"
 drain_seconds = 5
 
 [listen]
-udp = ["127.0.0.1"]
-tcp = ["127.0.0.1"]
+udp = ["$host"]
+tcp = ["$host"]
 port = $port
-address = "127.0.0.1"
+address = "$host"
 connection = "udp"
 
 [announce]
-groups = []
+groups = $groups
+$iface
+port = $announce_port
+interval_seconds = 1
 unicast = []
 
 [[announce.offer]]
@@ -89,8 +103,8 @@ db = "$work/ac"
 root_key = "$work/pki/ac-root.key.pem"
 
 [images]
-http = ["127.0.0.1:$http_port"]
-tftp = ["127.0.0.1:$tftp_port"]
+http = ["$url_host:$http_port"]
+tftp = ["$url_host:$tftp_port"]
 
 [[images.image]]
 file = "$work/images/cas-v3.bin"
@@ -113,7 +127,7 @@ level = "info"
 file = "$work/cassd.log"
 TOML
 
-step "rcas-cassd on 127.0.0.1:$port (images: HTTP $http_port, TFTP $tftp_port)"
+step "rcas-cassd on $url_host:$port (images: HTTP $http_port, TFTP $tftp_port)"
 mkdir -p "$work/state"
 "$cassd" --config "$work/cassd.toml" --check
 "$cassd" --config "$work/cassd.toml" &
@@ -125,17 +139,25 @@ done
 grep -q 'listening' "$work/cassd.log" || { cat "$work/cassd.log"; exit 1; }
 
 run_fleet() {  # $1 name, $2 mode
+  local target=(--cass "$url_host:$port" --cass-id 0000002A --mode "$2" --retries 2)
+  if [ "$net" = ipv6 ] && [ "$2" = normal ]; then
+    target=(--announce-group ff15::103 --announce-interface rcas1 --port "$announce_port" --once)
+  elif [ "$net" = ipv6 ]; then
+    target+=(--tcp)
+  fi
   "$cam" --prov "$work/pki/$1.cam.rcpv" --root "$work/pki/ac-root.cert.pem" \
-    --state "$work/cam-$1" --cass "127.0.0.1:$port" --cass-id 0000002A --mode "$2" \
+    --state "$work/cam-$1" "${target[@]}" \
     --jitter 0 --idle 2 --http-port "$http_port" --tftp-port "$tftp_port" \
-    --hw 00000001 --sw 00000002 --retries 2
+    --hw 00000001 --sw 00000002
 }
 status=0
-step "normal mode: $cams CAMs (KeyRequest, CAMReg, RenewInfo, HTTP + TFTP download, RenewConfirm)"
+how=""
+[ "$net" = ipv6 ] && how="started by RCASAnnounce on ff15::103, "
+step "normal mode: $cams CAMs (${how}KeyRequest, CAMReg, RenewInfo, HTTP + TFTP download, RenewConfirm)"
 start=$SECONDS
 run_fleet normal normal | tail -n 12 || status=1
 echo "normal-mode fleet: $((SECONDS - start)) s"
-step "fast mode: $cams CAMs (KeyRegRequest, RenewInfo, downloads, RenewConfirm)"
+step "fast mode: $cams CAMs ($([ "$net" = ipv6 ] && echo "TCP, ")KeyRegRequest, RenewInfo, downloads, RenewConfirm)"
 start=$SECONDS
 run_fleet fast fast | tail -n 12 || status=1
 echo "fast-mode fleet: $((SECONDS - start)) s"
