@@ -2,8 +2,6 @@
 // and the messages it must drop silently instead.
 #include <gtest/gtest.h>
 
-#include "crypto/aes.h"
-#include "protocol/iv.h"
 #include "tests/control/cass_fixture.h"
 
 namespace rcas::control {
@@ -135,19 +133,7 @@ TEST_F(CassStatusTest, ValidMacWithBadPaddingGetsKeyed0x81WithAZeroSessionId) {
   auto out = EstablishNormal(cam, peer);
   ASSERT_EQ(out.size(), 1u);
   const uint64_t nonce3 = LoadBe64(out[0].bytes.data() + 6);
-  // One block whose last plaintext octet is 0x00: a PKCS#7 failure after a valid MAC.
-  const protocol::SessionKeys& k = *cam.keys();
-  const auto iv =
-      protocol::DeriveMessageIv(*k.mek(), *k.mek_iv(), MessageType::kRenewConfirm, nonce3);
-  Bytes cipher = crypto::AesCbcEncrypt(k.mek()->view(), iv.view(), Bytes(16, 0));
-  cipher.resize(16);  // drop the padding block
-  Bytes message(16);
-  protocol::WriteHeader(protocol::MakeHeader(MessageType::kRenewConfirm, 16, nonce3),
-                        message.data());
-  Append(message, cipher);
-  const auto mac = crypto::HmacSha1(k.ik(), message);
-  Append(message, mac);
-  out = Send(peer, message);
+  out = Send(peer, cam.KeyedWithBadPadding(MessageType::kRenewConfirm, nonce3));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(cam.StatusCode(out[0].bytes, true), 0x81);
   EXPECT_EQ(StatusSessionId(out[0].bytes), Bytes(10, 0));  // §23 item 20

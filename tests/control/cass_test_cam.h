@@ -14,6 +14,7 @@
 #include "crypto/sign_kpk.h"
 #include "crypto/x509.h"
 #include "protocol/content.h"
+#include "protocol/iv.h"
 #include "protocol/key_schedule.h"
 #include "protocol/key_schedule_fast.h"
 #include "protocol/protect.h"
@@ -194,6 +195,20 @@ class TestCam {
     Bytes der;
     EXPECT_TRUE(protocol::Encode(protocol::StatusContent{session_id_, code}, &der));
     return *protocol::SealToBytes(protocol::kUnkeyedStatus, nonce, der, {});
+  }
+
+  // KeyedWithBadPadding is a message of `type` under the session's MEK whose MAC verifies but
+  // whose one cipher block decrypts to a last octet of 0x00: a PKCS#7 failure (§23 item 20).
+  Bytes KeyedWithBadPadding(protocol::MessageType type, uint64_t nonce) const {
+    const protocol::SessionKeys& k = *keys_;
+    const auto iv = protocol::DeriveMessageIv(*k.mek(), *k.mek_iv(), type, nonce);
+    Bytes cipher = crypto::AesCbcEncrypt(k.mek()->view(), iv.view(), Bytes(16, 0));
+    cipher.resize(16);  // drop the padding block
+    Bytes message(16);
+    protocol::WriteHeader(protocol::MakeHeader(type, 16, nonce), message.data());
+    Append(message, cipher);
+    Append(message, crypto::HmacSha1(k.ik(), message));
+    return message;
   }
 
   // Status reads a Status the CASS sent: its code, or -1 if it does not open in `form`.
