@@ -3,6 +3,7 @@
 #include "tools/cassd/catalog.h"
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <iterator>
@@ -11,6 +12,10 @@ namespace rcas::tools::cassd {
 namespace {
 
 Result<std::shared_ptr<const Bytes>> ReadImage(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    return Error{"not a regular file"};  // a FIFO could block the reader for ever
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return Error{"cannot be read"};
@@ -48,26 +53,48 @@ Result<std::unique_ptr<control::CampaignCatalog>> BuildCatalog(const CassdConfig
     return Error{catalog.error()};
   }
   for (const ImageConfig& i : config.images) {
-    auto data = ReadImage(i.file);
-    if (!data.ok()) {
-      return Error{"image " + i.file + ": " + data.error()};
-    }
-    control::CatalogImage image;
-    image.client_type = i.client_type;
-    image.vendor = i.vendor;
-    image.version = i.version;
-    image.kind = i.individual ? control::ImageKind::kIndividual : control::ImageKind::kCommon;
-    image.tm = i.tm;
-    image.ds_ip = DsIp(i.ds_ip);
-    image.fn = i.fn;
-    image.target_hw = i.target_hw;
-    image.target_sw = i.target_sw;
-    image.plaintext = *data;
-    if (Status s = (*catalog)->Publish(image); !s.ok()) {
-      return Error{"image " + i.file + ": " + s.error()};
+    if (Status s = PublishImage(**catalog, i); !s.ok()) {
+      return Error{s.error()};
     }
   }
   return std::move(*catalog);
+}
+
+Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& i) {
+  auto data = ReadImage(i.file);
+  if (!data.ok()) {
+    return Error{"image " + i.file + ": " + data.error()};
+  }
+  control::CatalogImage image;
+  image.client_type = i.client_type;
+  image.vendor = i.vendor;
+  image.version = i.version;
+  image.kind = i.individual ? control::ImageKind::kIndividual : control::ImageKind::kCommon;
+  image.tm = i.tm;
+  image.ds_ip = DsIp(i.ds_ip);
+  image.fn = i.fn;
+  image.target_hw = i.target_hw;
+  image.target_sw = i.target_sw;
+  image.plaintext = *data;
+  if (Status s = catalog.Publish(image); !s.ok()) {
+    return Error{"image " + i.file + ": " + s.error()};
+  }
+  return OkStatus();
+}
+
+std::vector<std::pair<std::string_view, std::string>> ImageFields(const ImageConfig& i) {
+  const auto target = [](const std::optional<storage::VersionField>& v) {
+    return v ? ToHex(*v) : std::string("any");
+  };
+  return {{"fn", i.fn},
+          {"kind", i.individual ? "individual" : "common"},
+          {"client_type", std::to_string(i.client_type)},
+          {"vendor", i.vendor},
+          {"version", std::to_string(i.version)},
+          {"tm", i.tm == 0x02 ? "tftp" : "http"},
+          {"ds_ip", i.ds_ip},
+          {"target_hw", target(i.target_hw)},
+          {"target_sw", target(i.target_sw)}};
 }
 
 const char* RenewalOutcomeName(control::RenewalOutcome outcome) {

@@ -5,6 +5,10 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "control/ac_service.h"
 #include "control/campaign.h"
@@ -23,6 +27,13 @@ Result<std::unique_ptr<control::CampaignCatalog>> BuildCatalog(const CassdConfig
                                                                storage::AcStore& store,
                                                                control::AcService& ac,
                                                                control::ImageRegistry& registry);
+
+// PublishImage reads `image`'s file and publishes it into `catalog` (replacing the image of the
+// same kind and target). Any thread (CampaignCatalog::Publish is); the error names the file.
+Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& image);
+
+// ImageFields describes `image` for the log and the control socket's `image list`.
+std::vector<std::pair<std::string_view, std::string>> ImageFields(const ImageConfig& image);
 
 // ObservedCampaign forwards to `inner` and calls `on_renewal` after each OnRenewal; both on the
 // engine thread (the daemon's only thread). `inner` must outlive it.

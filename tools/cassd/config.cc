@@ -64,6 +64,13 @@ void ReadCass(TomlSection t, CassdConfig& c) {
   t.Int("drain_seconds", 0, 3600, &drain_s);
   c.drain_ms = drain_s * 1000;
   t.Bool("verify_on_rsa_workers", &c.verify_on_rsa_workers);
+  t.String("control_socket", &c.control_socket);
+  if (c.control_socket.empty()) {
+    c.control_socket = c.state_dir + "/control.sock";
+  }
+  if (c.control_socket.size() > 107) {  // sockaddr_un.sun_path
+    t.Fail("control_socket", "must be a path of at most 107 characters");
+  }
   t.Finish();
 }
 

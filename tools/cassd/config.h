@@ -41,6 +41,7 @@ struct CassdConfig {
   bool fast_mode = false;  // the protocolTypeFlag announced (§13.1)
   uint64_t drain_ms = 30'000;
   bool verify_on_rsa_workers = false;  // first-request checks on the RSA threads
+  std::string control_socket;          // the operator socket; default <state_dir>/control.sock
   // [listen]
   std::vector<std::string> udp = {"0.0.0.0"};
   std::vector<std::string> tcp = {"0.0.0.0"};
@@ -76,6 +77,12 @@ struct CassdConfig {
 
 // LoadConfig parses and checks `path`; the error names the file and the key.
 Result<CassdConfig> LoadConfig(const std::string& path);
+
+// ImageFromWords reads the image of a control socket `image publish`: `file` and KEY=VALUE words
+// with the keys of [[images.image]] (fn, kind, version, tm, ...), checked as the config checks
+// them against `config` (the dSIP default comes from its servers). The error names the key.
+Result<ImageConfig> ImageFromWords(const std::string& file, const std::vector<std::string>& words,
+                                   const CassdConfig& config);
 
 // ParseHostPort reads "1.2.3.4:5", "[::1]:5" (or a bare address with `default_port`).
 bool ParseHostPort(const std::string& s, uint16_t default_port, dataplane::Endpoint* out);

@@ -148,6 +148,35 @@ void ReadImages(TomlSection t, CassdConfig& c) {
   t.Finish();
 }
 
+Result<ImageConfig> ImageFromWords(const std::string& file, const std::vector<std::string>& words,
+                                   const CassdConfig& config) {
+  auto table = cpptoml::make_table();
+  table->insert("file", file);
+  for (const std::string& w : words) {
+    const size_t eq = w.find('=');
+    const std::string key = w.substr(0, eq);
+    if (eq == std::string::npos || eq == 0 || table->contains(key)) {
+      return Error{"'" + w +
+                   "': " + (eq == std::string::npos || eq == 0 ? "not KEY=VALUE" : "twice")};
+    }
+    const std::string value = w.substr(eq + 1);
+    const bool number = !value.empty() && value.size() <= 18 &&
+                        value.find_first_not_of("0123456789") == std::string::npos;
+    if (number && (key == "version" || key == "client_type")) {
+      table->insert(key, static_cast<int64_t>(std::stoll(value)));
+    } else {
+      table->insert(key, value);
+    }
+  }
+  std::string error;
+  ImageConfig image;
+  ReadImage(TomlSection(table, "image", &error), config, image);
+  if (!error.empty()) {
+    return Error{error};
+  }
+  return image;
+}
+
 void ReadLog(TomlSection t, CassdConfig& c) {
   t.String("level", &c.log_level);
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

@@ -86,6 +86,9 @@ void CassDaemon::OnPeerClosed(uint64_t connection, uint64_t now_ms) {
 }
 
 void CassDaemon::OnReadable(int fd, uint64_t now_ms) {
+  if (OnControlReadable(fd, now_ms)) {
+    return;
+  }
   if (fd != signal_fd_) {
     tick_due_ = true;  // an AC or RSA answer is queued
     return;
@@ -152,8 +155,9 @@ uint64_t CassDaemon::NextDueMs(uint64_t now_ms) {
   return std::max(due, now_ms);
 }
 
-void CassDaemon::Housekeeping(uint64_t) {
+void CassDaemon::Housekeeping(uint64_t now_ms) {
   registry_.Expire(control::ImageRegistry::NowMs());  // per-session objects past T_download
+  control_->Expire(now_ms);
   LogCounterDeltas();
 }
 

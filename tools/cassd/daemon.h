@@ -3,14 +3,18 @@
 // batcher, the campaign catalog and its image servers, the CASS engine, the announce scheduler
 // and the kernel transport, and is the transport's sink: messages go to the engine, the engine's
 // answers and the announcements go out, signals arrive through a signalfd in the same ring
-// (docs/cassd.md).
+// (docs/cassd.md). The operator's control socket is served on the same thread (ControlSocket).
 //
 // Stop (SIGTERM/SIGINT): no new TCP connections, first requests (KeyRequest, KeyRegRequest)
 // dropped, announcements stopped; live sessions may finish until [cass].drain_seconds; then the
 // store is flushed and Run returns 0. SIGHUP re-opens the log file.
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
 
 #include "control/ac_service.h"
 #include "control/announce.h"
@@ -24,6 +28,7 @@
 #include "storage/ac_store.h"
 #include "tools/cassd/catalog.h"
 #include "tools/cassd/config.h"
+#include "tools/cassd/control_socket.h"
 #include "tools/cassd/log.h"
 
 namespace rcas::tools::cassd {
@@ -57,6 +62,19 @@ class CassDaemon : public dataplane::TransportSink {
   Status OpenImages();
   Status StartCampaign(uint64_t now_ms);
   void LogCampaignDeltas();
+  // daemon_control.cc: the control socket's requests (docs/cassd.md, "Control socket")
+  Status OpenControl();
+  bool OnControlReadable(int fd, uint64_t now_ms);
+  void OnControl(uint64_t client, std::string_view line);
+  std::string ControlStatus();
+  void ControlCampaign(uint64_t client, const std::vector<std::string>& words);
+  // daemon_control_cam.cc
+  void ControlCam(uint64_t client, const std::vector<std::string>& words);
+  void OnOperatorResults();
+  // daemon_control_image.cc
+  void ControlImage(uint64_t client, const std::vector<std::string>& words);
+  void OnPublished();
+  void JoinPublisher();
   // daemon.cc
   void OnSignal(int signo, uint64_t now_ms);
   void Housekeeping(uint64_t now_ms);
@@ -68,6 +86,7 @@ class CassDaemon : public dataplane::TransportSink {
   // Declaration order is teardown order reversed: the engine waits for AC answers, so it goes
   // before the AC service, which goes before the store.
   std::unique_ptr<storage::AcStore> store_;
+  std::unique_ptr<control::CompletionQueue> operator_cq_;  // the AC answers cam set-state here
   std::unique_ptr<control::AcService> ac_;
   std::unique_ptr<crypto::RsaBatcher> rsa_;
   control::ImageRegistry registry_;
@@ -79,6 +98,17 @@ class CassDaemon : public dataplane::TransportSink {
   std::unique_ptr<control::AnnounceScheduler> announcer_;
   std::unique_ptr<dataplane::KernelTransport> transport_;
   int signal_fd_ = -1;
+  std::unique_ptr<ControlSocket> control_;
+  std::vector<ImageConfig> published_;  // what the catalog serves: config, then control
+  control::CatalogCampaign running_{};  // the purchase-report / log campaign set last
+  // `image publish` reads and encrypts the file on its own thread, one at a time; done_fd_
+  // (an eventfd) tells this thread it finished.
+  std::thread publisher_thread_;
+  int publish_done_fd_ = -1;
+  uint64_t publish_client_ = 0;
+  ImageConfig publish_image_;
+  Status publish_status_ = OkStatus();
+  std::atomic<bool> publishing_{false};
 
   bool tick_due_ = true;
   uint64_t next_tick_ms_ = 0;

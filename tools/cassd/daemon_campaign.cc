@@ -15,8 +15,6 @@ std::string Ports(const std::vector<uint16_t>& ports) {
   return out;
 }
 
-std::string Target(const std::optional<storage::VersionField>& v) { return v ? ToHex(*v) : "any"; }
-
 }  // namespace
 
 // OpenImages publishes every image into the catalog (common ones encrypted into the registry
@@ -36,16 +34,9 @@ Status CassDaemon::OpenImages() {
       });
   publisher_ = std::make_unique<control::RegistryPublisher>(registry_, UnixMs);
   for (const ImageConfig& i : config_.images) {
-    log_.Info("image", {{"fn", i.fn},
-                        {"kind", i.individual ? "individual" : "common"},
-                        {"client_type", std::to_string(i.client_type)},
-                        {"vendor", i.vendor},
-                        {"version", std::to_string(i.version)},
-                        {"tm", i.tm == 0x02 ? "tftp" : "http"},
-                        {"ds_ip", i.ds_ip},
-                        {"target_hw", Target(i.target_hw)},
-                        {"target_sw", Target(i.target_sw)}});
+    log_.Info("image", ImageFields(i));
   }
+  published_ = config_.images;
   if (config_.http.empty() && config_.tftp.empty()) {
     return OkStatus();
   }

@@ -102,6 +102,7 @@ Status CassDaemon::OpenBackend() {
   control::AcOptions ao;
   ao.policy = config_.policy;
   ao.workers = config_.ac_workers;
+  operator_cq_ = std::make_unique<control::CompletionQueue>();
   ac_ = std::make_unique<control::AcService>(*store_, root_key, ao);
   rsa_ = std::make_unique<crypto::RsaBatcher>(config_.rsa_workers, config_.rsa_queue);
   return OpenImages();
@@ -207,10 +208,15 @@ Status CassDaemon::OpenFrontend() {
   transport_->Watch(engine_->ac_event_fd());
   transport_->Watch(engine_->rsa_event_fd());
   log_.Info("state", {{"rand_chk", created ? "drawn" : "kept"}, {"dir", config_.state_dir}});
-  return OkStatus();
+  return OpenControl();
 }
 
 CassDaemon::~CassDaemon() {
+  JoinPublisher();
+  control_.reset();  // removes the socket file
+  if (publish_done_fd_ >= 0) {
+    close(publish_done_fd_);
+  }
   transport_.reset();
   if (signal_fd_ >= 0) {
     close(signal_fd_);

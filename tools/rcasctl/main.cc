@@ -1,5 +1,5 @@
-// rcasctl: the operator tool of the RCAS headend: PKI, provisioning files, the AC store,
-// decode, demo.
+// rcasctl: the operator tool of the RCAS headend: PKI, provisioning files, the AC store, the
+// running CASS daemon's control socket, decode, demo.
 
 #include <CLI/CLI.hpp>
 #include <string>
@@ -8,7 +8,7 @@
 
 // The command groups, one X(Name) each; Add<Name>Command lives in <name>_command.cc.
 // Adding a group is a change of this one line.
-#define RCAS_COMMAND_GROUPS(X) X(Pki) X(Ac) X(Decode) X(Demo)
+#define RCAS_COMMAND_GROUPS(X) X(Pki) X(Ac) X(Cass) X(Decode) X(Demo)
 
 namespace rcas::tools {
 #define RCAS_DECLARE_GROUP(name) void Add##name##Command(CLI::App& app, int& exit_code);
