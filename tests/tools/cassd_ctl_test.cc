@@ -284,6 +284,12 @@ TEST_F(CassdCtlTest, SocketIsPrivateExclusiveAndRemovedAtStop) {
   dir_.Write("state/control.sock", "not a socket");
   EXPECT_EQ(RunCli("--config " + config, &err), 1);
   EXPECT_NE(err.find(": exists and is not a socket"), std::string::npos) << err;
+  // The path must fit a sockaddr_un (WriteConfig rewrites the config: last).
+  const std::string long_path = "control_socket = \"/" + std::string(120, 'x') + "\"\n";
+  EXPECT_EQ(RunCli("--check --config " + WriteConfig("", "", long_path), &err), 2);
+  EXPECT_NE(err.find("[cass].control_socket: must be a path of at most 107 characters"),
+            std::string::npos)
+      << err;
 }
 
 }  // namespace
