@@ -203,6 +203,10 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
                                                                   : CassCounter::kRxNonceConflict);
     return;
   }
+  if (s->closed()) {  // kept for duplicates only (§15.4 CLOSED); no live exchange, no Status (§9.5)
+    counters_.Add(CassCounter::kRxNoSession);
+    return;
+  }
   protocol::OpenedMessage opened;
   const protocol::ProtectError e = protocol::Open(protocol::ProtectionOf(MessageType::kCamReg),
                                                   message, {nullptr, &*s->keys}, {}, &opened);

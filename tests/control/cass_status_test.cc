@@ -139,6 +139,23 @@ TEST_F(CassStatusTest, ValidMacWithBadPaddingGetsKeyed0x81WithAZeroSessionId) {
   EXPECT_EQ(StatusSessionId(out[0].bytes), Bytes(10, 0));  // §23 item 20
 }
 
+// A closed session answers only duplicates (§15.4 CLOSED); a new CAMReg gets no Status (§9.5).
+TEST_F(CassStatusTest, NewCamRegForAClosedSessionIsDroppedItsDuplicateStillAnswered) {
+  MakeEngine();
+  auto cam = Cam(0);
+  const PeerRef peer = Udp(43010);
+  ASSERT_TRUE(cam.AcceptKeyResponse(SendAndPump(peer, cam.KeyRequest())[0].bytes));
+  const Bytes bad_hash = cam.CamReg(true);
+  auto refused = Send(peer, bad_hash);  // 0x02 ends the session
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(cam.StatusCode(refused[0].bytes, true), 0x02);
+  EXPECT_TRUE(Send(peer, cam.CamReg()).empty());
+  EXPECT_EQ(Counter(CassCounter::kRxNoSession), 1u);
+  auto again = Send(peer, bad_hash);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].bytes, refused[0].bytes);
+}
+
 TEST_F(CassStatusTest, KeyedStatusWithTheCamRegNonceAfterConfirmEndsTheSession) {
   MakeEngine();
   auto cam = Cam(0);
