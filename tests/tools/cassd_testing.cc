@@ -49,7 +49,60 @@ uint16_t FreePort() {
   return 0;
 }
 
+// LoadFleet reads the CAMs of `pki`/`name`.cam.rcpv with their private keys.
+void LoadFleet(const std::string& pki, const std::string& name,
+               std::vector<control::testing::CamIdentityForTest>* out) {
+  auto reader = ProvisioningReader::Open(pki + "/" + name + ".cam.rcpv");
+  ASSERT_TRUE(reader.ok()) << reader.error();
+  CamRecord r;
+  while (true) {
+    auto more = reader->Next(r);
+    ASSERT_TRUE(more.ok()) << more.error();
+    if (!*more) {
+      break;
+    }
+    control::testing::CamIdentityForTest& c = out->emplace_back();
+    c.cam_id = r.cam_id;
+    c.dsc_id = r.dsc_id;
+    for (size_t j = 0; j < 3; ++j) {
+      c.keys[j].ki = r.keys[j].ki;
+      c.keys[j].opc = r.keys[j].opc;
+    }
+    c.certificate_der = r.certificate_der;
+    auto key = crypto::RsaPrivateKey::FromPem(ReadFileText(pki + "/" + r.key_file));
+    ASSERT_TRUE(key.ok()) << key.error();
+    c.key = std::make_shared<const crypto::RsaPrivateKey>(std::move(*key));
+  }
+}
+
 }  // namespace
+
+::testing::AssertionResult IsStatus(const control::testing::TestCam& cam, ByteView m, uint8_t code,
+                                    bool keyed, uint64_t nonce, ByteView session_id) {
+  protocol::Header h;
+  if (m.empty() || protocol::ParseHeader(m, &h) != protocol::HeaderError::kOk ||
+      h.type != protocol::MessageType::kStatus) {
+    return ::testing::AssertionFailure() << "not a Status (" << m.size() << " octets)";
+  }
+  const int got = cam.StatusCode(m, keyed);
+  if (got < 0) {
+    return ::testing::AssertionFailure() << "does not open as " << (keyed ? "keyed" : "unkeyed");
+  }
+  protocol::StatusContent c;
+  const ByteView content = m.subspan(protocol::kHeaderLen, h.length - protocol::kHeaderLen);
+  if (protocol::Decode(content, &c) != protocol::DecodeError::kNone) {
+    return ::testing::AssertionFailure() << "content does not decode";
+  }
+  if (got != code || h.nonce != nonce ||
+      !std::equal(c.session_id.begin(), c.session_id.end(), session_id.begin(), session_id.end())) {
+    const uint8_t got_code = static_cast<uint8_t>(got);
+    return ::testing::AssertionFailure()
+           << "code " << ToHex(ByteView(&got_code, 1)) << " (want " << ToHex(ByteView(&code, 1))
+           << "), nonce " << h.nonce << " (want " << nonce << "), sessionID " << ToHex(c.session_id)
+           << " (want " << ToHex(session_id) << ")";
+  }
+  return ::testing::AssertionSuccess();
+}
 
 std::unique_ptr<CassdTest::Shared> CassdTest::shared_;
 
@@ -74,27 +127,7 @@ void CassdTest::SetUpTestSuite() {
   auto root = crypto::TrustAnchor::FromPem(ReadFileText(pki + "/ac-root.cert.pem"));
   ASSERT_TRUE(root.ok()) << root.error();
   s.root = std::make_unique<crypto::TrustAnchor>(std::move(*root));
-  auto reader = ProvisioningReader::Open(pki + "/cams.cam.rcpv");
-  ASSERT_TRUE(reader.ok()) << reader.error();
-  CamRecord r;
-  while (true) {
-    auto more = reader->Next(r);
-    ASSERT_TRUE(more.ok()) << more.error();
-    if (!*more) {
-      break;
-    }
-    control::testing::CamIdentityForTest& c = s.cams.emplace_back();
-    c.cam_id = r.cam_id;
-    c.dsc_id = r.dsc_id;
-    for (size_t j = 0; j < 3; ++j) {
-      c.keys[j].ki = r.keys[j].ki;
-      c.keys[j].opc = r.keys[j].opc;
-    }
-    c.certificate_der = r.certificate_der;
-    auto key = crypto::RsaPrivateKey::FromPem(ReadFileText(pki + "/" + r.key_file));
-    ASSERT_TRUE(key.ok()) << key.error();
-    c.key = std::make_shared<const crypto::RsaPrivateKey>(std::move(*key));
-  }
+  LoadFleet(pki, "cams", &s.cams);
   ASSERT_EQ(s.cams.size(), 3u);
 }
 
@@ -132,6 +165,12 @@ std::string CassdTest::WriteConfig(const std::string& extra, const std::string& 
     << "/ac-root.key.pem\"\n"
     << ac_extra << extra;
   return dir_.Write("cassd.toml", c.str());
+}
+
+std::string CassdTest::OneImage() {
+  const std::string file = dir_.Write("image.bin", std::string(600, '\x5A'));
+  return "[images]\nhttp = [\"127.0.0.1:0\"]\n[[images.image]]\nfile = \"" + file +
+         "\"\nfn = \"cacs/common.bin\"\n";
 }
 
 void CassdTest::Start(const std::string& config) {
@@ -190,13 +229,55 @@ void CassdTest::Kill() {
   }
 }
 
-void CassdTest::EstablishNormal(control::testing::TestCam& cam, CamSocket& sock) {
+void CassdTest::KeyNormal(control::testing::TestCam& cam, CamSocket& sock) {
   sock.Send(cam.KeyRequest());
   const Bytes response = sock.Recv();
   ASSERT_TRUE(cam.AcceptKeyResponse(response)) << "no KeyResponse; log:\n" << Log();
+}
+
+void CassdTest::EstablishNormal(control::testing::TestCam& cam, CamSocket& sock) {
+  KeyNormal(cam, sock);
+  if (::testing::Test::HasFatalFailure()) {
+    return;
+  }
   sock.Send(cam.CamReg());
   const Bytes confirm = sock.Recv();
   ASSERT_TRUE(cam.AcceptCamRegConfirm(confirm)) << "no CAMRegConfirm; log:\n" << Log();
+}
+
+void CassdTest::ExpectServed(size_t i, bool tcp) {
+  auto cam = Cam(i);
+  CamSocket sock(tcp, port_);
+  ASSERT_TRUE(sock.connected());
+  EstablishNormal(cam, sock);
+}
+
+std::optional<control::testing::TestCam> CassdTest::ExtraCam(Extra which) {
+  Shared& s = *shared_;
+  const std::string quiet = " >/dev/null 2>&1";
+  if (which == Extra::kStranger && s.stranger.empty()) {
+    const std::string pki = s.dir.File("pki");
+    EXPECT_EQ(Sh(s.rcasctl + " pki cams --count 1 --first-id 00000000000000f0 --name stranger" +
+                 " --pki " + pki + quiet),
+              0);
+    LoadFleet(pki, "stranger", &s.stranger);
+  }
+  if (which == Extra::kForeign && s.foreign.empty()) {
+    const std::string pki = s.dir.File("foreign");
+    EXPECT_EQ(Sh(s.rcasctl + " pki init --out " + pki + quiet), 0);
+    EXPECT_EQ(Sh(s.rcasctl + " pki cams --count 1 --pki " + pki + quiet), 0);
+    LoadFleet(pki, "cams", &s.foreign);
+  }
+  const auto& fleet = which == Extra::kStranger ? s.stranger : s.foreign;
+  if (fleet.empty()) {
+    return std::nullopt;
+  }
+  return std::optional<control::testing::TestCam>(std::in_place, fleet[0], *s.root, kCassdId);
+}
+
+int CassdTest::Ac(const std::string& args) {
+  return Sh(shared_->rcasctl + " ac " + args + " --db " + dir_.File("ac") + " >" +
+            dir_.File("ac.out") + " 2>&1");
 }
 
 uint16_t CassdTest::ImageServerPort(bool tftp) const {

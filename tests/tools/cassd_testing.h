@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -82,6 +83,11 @@ class CamSocket {
   Bytes buf_;
 };
 
+// IsStatus: `m` is a Status copying `nonce`, carrying `session_id` and `code`, in the form of
+// §9.5: keyed (HMAC with `cam`'s session IK) or unkeyed (SHA-1 digest).
+::testing::AssertionResult IsStatus(const control::testing::TestCam& cam, ByteView m, uint8_t code,
+                                    bool keyed, uint64_t nonce, ByteView session_id);
+
 class CassdTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
@@ -94,6 +100,9 @@ class CassdTest : public ::testing::Test {
   // their sections) and returns its path.
   std::string WriteConfig(const std::string& extra = "", const std::string& listen_extra = "",
                           const std::string& cass_extra = "", const std::string& ac_extra = "");
+  // OneImage is an [images] section with an HTTP server and one common image for every CAM, so
+  // that a RenewInfo follows each registration.
+  std::string OneImage();
   // Start runs the daemon on `config`; waits (bounded) for its "listening" line.
   void Start(const std::string& config);
   // RunCli runs rcas-cassd with `args` to the end; returns the exit status, stderr in `err`.
@@ -108,8 +117,21 @@ class CassdTest : public ::testing::Test {
   control::testing::TestCam Cam(size_t i) {
     return control::testing::TestCam(shared_->cams[i], *shared_->root, kCassdId);
   }
-  // EstablishNormal runs KeyRequest .. CAMRegConfirm over `sock`.
+  // KeyNormal runs KeyRequest .. KeyResponse over `sock` (the session waits for CAMReg);
+  // EstablishNormal goes on to CAMRegConfirm.
+  void KeyNormal(control::testing::TestCam& cam, CamSocket& sock);
   void EstablishNormal(control::testing::TestCam& cam, CamSocket& sock);
+  // ExpectServed: CAM `i` registers in normal mode from a fresh UDP or TCP socket, proving the
+  // daemon still serves other CAMs after whatever the test did.
+  void ExpectServed(size_t i, bool tcp = false);
+  // Extra names CAMs outside the store's fleet, made once per suite with the built rcasctl:
+  // kStranger is a second fleet under the same AC root that was never ingested (the AC's first
+  // check fails, Status 0x01); kForeign comes from another PKI whose root the daemon does not
+  // trust (§10.4, Status 0x05). Empty (and a test failure) when rcasctl failed.
+  enum class Extra { kStranger, kForeign };
+  std::optional<control::testing::TestCam> ExtraCam(Extra which);
+  // Ac runs `rcasctl ac ARGS --db` on this test's store (daemon stopped); returns the status.
+  int Ac(const std::string& args);
   // ImageServerPort is the daemon's HTTP or TFTP port, from its "image-servers" log line.
   uint16_t ImageServerPort(bool tftp) const;
   // FetchImages does what a CAM does with the images of `info` (§13.7, §17.2): downloads each
@@ -125,6 +147,8 @@ class CassdTest : public ::testing::Test {
     std::string binary;
     std::string rcasctl;
     std::vector<control::testing::CamIdentityForTest> cams;
+    std::vector<control::testing::CamIdentityForTest> stranger;  // ExtraCam, made on first use
+    std::vector<control::testing::CamIdentityForTest> foreign;
     std::unique_ptr<crypto::TrustAnchor> root;
   };
   static std::unique_ptr<Shared> shared_;
