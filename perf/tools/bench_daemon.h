@@ -164,6 +164,27 @@ class BenchDaemon {
   BenchDaemon& operator=(const BenchDaemon&) = delete;
 
   uint16_t port() const { return port_; }
+
+  // StatusCount reads `key` of the `line` of the daemon's control socket `status` answer
+  // (`rcasctl cass ctl`, docs/cassd.md "Control socket"), e.g. ("rsa", "jobs"); 0 if absent.
+  uint64_t StatusCount(const std::string& line, const std::string& key) const {
+    const std::string cmd = BuildDir() + "/tools/rcasctl cass ctl --socket " + run_ +
+                            "/state/control.sock status 2>/dev/null";
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+      char buf[4096];
+      for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) {
+        out.append(buf, n);
+      }
+      pclose(p);
+    }
+    const size_t at = out.find("\n" + line + " ");
+    const size_t field = at == std::string::npos ? at : out.find(" " + key + "=", at + 1);
+    if (field == std::string::npos || field > out.find('\n', at + 1)) {
+      return 0;
+    }
+    return std::strtoull(out.c_str() + field + key.size() + 2, nullptr, 10);
+  }
   std::string log() const { return run_ + "/daemon.log"; }
 
   // CpuSeconds: user + system time of every thread of the daemon so far (/proc, 10 ms ticks).

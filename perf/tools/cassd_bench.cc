@@ -58,6 +58,8 @@ void BM_CassdRegistration(benchmark::State& state) {
   const uint64_t n = Registrations();
   driver.PreSign(kCams + n + 256);  // warm-up (first pairing of each CAM), run, slack
   driver.Run(kCams);
+  const uint64_t jobs0 = daemon.StatusCount("rsa", "jobs");
+  const uint64_t batches0 = daemon.StatusCount("rsa", "batches");
   double cpu = 0;
   double wall_total = 0;
   for (auto _ : state) {
@@ -73,6 +75,11 @@ void BM_CassdRegistration(benchmark::State& state) {
   state.counters["server_cpu"] = cpu / wall_total;  // 1.0: CPU 0 busy all the time
   // per_server_cpu_s: what one whole core would do; robust to others' work on CPU 0.
   state.counters["per_server_cpu_s"] = static_cast<double>(state.iterations() * n) / cpu;
+  // rsa_per_take: the RSA jobs (signatures, and checks with verify_on_rsa_workers) a worker
+  // took at once, on average; the 8-lane kernel runs for 5 or more (docs/rsa-batch.md).
+  state.counters["rsa_per_take"] =
+      static_cast<double>(daemon.StatusCount("rsa", "jobs") - jobs0) /
+      static_cast<double>(std::max<uint64_t>(1, daemon.StatusCount("rsa", "batches") - batches0));
   state.counters["refused"] = static_cast<double>(driver.stats().refused);
   state.counters["timeouts"] = static_cast<double>(driver.stats().timeouts);
 }
