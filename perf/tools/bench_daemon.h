@@ -73,7 +73,11 @@ class BenchPki {
               " --pki " + pki(),
           "ac init --db " + store(), "ac cass add --db " + store() + " " + kBenchCassId,
           "ac ingest --db " + store() + " " + pki() + "/cams.ac.rcpv"}) {
-      Check(std::system((ctl + " " + args + q).c_str()) == 0, "rcasctl " + args);
+      std::string cmd = ctl;
+      cmd += " ";
+      cmd += args;
+      cmd += q;
+      Check(std::system(cmd.c_str()) == 0, "rcasctl " + args);
     }
   }
   ~BenchPki() { std::filesystem::remove_all(dir_); }
@@ -98,10 +102,10 @@ inline uint16_t FreePort() {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof a;
-    bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    getsockname(t, reinterpret_cast<sockaddr*>(&a), &len);
+    const bool bound = bind(t, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                       getsockname(t, reinterpret_cast<sockaddr*>(&a), &len) == 0;
     const int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    const bool ok = bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    const bool ok = bound && bind(u, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
     close(t);
     close(u);
     if (ok) {
@@ -116,13 +120,13 @@ inline uint16_t FreePort() {
 class BenchDaemon {
  public:
   BenchDaemon(const BenchPki& pki, const std::string& ac_extra, int cpu) {
-    run_ = pki.dir() + "/run-" + std::to_string(++runs_);
+    port_ = FreePort();
+    Check(port_ != 0, "no free port");
+    run_ = pki.dir() + "/run-" + std::to_string(port_);
     std::filesystem::remove_all(run_);
     std::filesystem::create_directories(run_ + "/state");  // 0700 below: holds RAND_CHK
     std::filesystem::permissions(run_ + "/state", std::filesystem::perms::owner_all);
     std::filesystem::copy(pki.store(), run_ + "/ac", std::filesystem::copy_options::recursive);
-    port_ = FreePort();
-    Check(port_ != 0, "no free port");
     const std::string p = pki.pki() + "/";
     std::ofstream(run_ + "/cassd.toml")
         << "[cass]\nid = \"" << kBenchCassId << "\"\ncertificate = \"" << p << "cass-"
@@ -202,7 +206,6 @@ class BenchDaemon {
   }
 
  private:
-  static inline int runs_ = 0;
   std::string run_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;

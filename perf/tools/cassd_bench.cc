@@ -114,6 +114,7 @@ void BM_CassdRsaSignBatch8(benchmark::State& state) {
   const Bytes msg(1200, 0x5a);
   std::array<Bytes, 8> sigs;
   std::vector<crypto::RsaSignJob> jobs;
+  jobs.reserve(sigs.size());
   for (Bytes& s : sigs) {
     jobs.push_back({&key, msg, &s});
   }
