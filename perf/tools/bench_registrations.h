@@ -1,13 +1,14 @@
 #pragma once
 // RegistrationDriver: the load generator of perf/tools/cassd_bench.cc. A pool of CAMs, each on
 // its own UDP socket (the CASS binds a session to its UDP source, PROFILE §23 item 2), runs
-// normal-mode registrations (KeyRequest -> KeyResponse -> CAMReg -> CAMRegConfirm, §13.3-§13.6)
-// against a CASS on 127.0.0.1, 64 at a time, each CAM in turn (a CAM registers again only after
-// the whole pool has). It does what the CAM must to go on, and no more:
-// KeyRequests are signed before the clock starts (PreSign), the OAEP decryptions of the
-// KeyResponses are gathered and run 8 at a time on the IFMA kernel (crypto/rsa_batch.h), and
-// the CASS's certificate and signature are not re-verified (a wrong KeyResponse still fails:
-// its keys would not open CAMRegConfirm). One thread; benchmark-only.
+// registrations against a CASS on 127.0.0.1, 64 at a time, each CAM in turn (a CAM registers
+// again only after the whole pool has): normal mode (KeyRequest -> KeyResponse -> CAMReg ->
+// CAMRegConfirm, §13.3-§13.6) or fast mode (KeyRegRequest -> KeyRegResponse, §13.11-§13.12).
+// It does what the CAM must to go on, and no more: first requests are signed before the clock
+// starts (PreSign), the OAEP decryptions of the answers are gathered and run 8 at a time on the
+// IFMA kernel (crypto/rsa_batch.h), and the CASS's certificate and signature are not
+// re-verified (a wrong KeyResponse still fails: its keys would not open CAMRegConfirm; in fast
+// mode the OAEP plaintext must decode). One thread; benchmark-only.
 
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -22,14 +23,7 @@
 
 #include "crypto/random.h"
 #include "crypto/rsa_batch.h"
-#include "perf/tools/bench_daemon.h"
-#include "protocol/content.h"
-#include "protocol/key_schedule.h"
-#include "protocol/milenage.h"
-#include "protocol/protect.h"
-#include "protocol/protect_signed.h"
-#include "protocol/session_keys.h"
-#include "tools/cam_machine.h"
+#include "perf/tools/bench_cam_messages.h"
 
 namespace rcas::perf {
 
@@ -41,8 +35,12 @@ class RegistrationDriver {
     uint64_t timeouts = 0;  // no answer within 2 s: the CAM starts over
   };
 
-  RegistrationDriver(std::vector<tools::CamIdentity> cams, uint16_t port)
-      : ids_(std::move(cams)), cams_(ids_.size()), epoll_(epoll_create1(EPOLL_CLOEXEC)) {
+  // `fast`: KeyRegRequest -> KeyRegResponse (§13.11, §13.12) instead of the normal mode.
+  RegistrationDriver(std::vector<tools::CamIdentity> cams, uint16_t port, bool fast)
+      : fast_(fast),
+        ids_(std::move(cams)),
+        cams_(ids_.size()),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)) {
     rlimit files{};  // one socket per CAM
     getrlimit(RLIMIT_NOFILE, &files);
     files.rlim_cur = files.rlim_max;
@@ -74,7 +72,7 @@ class RegistrationDriver {
   RegistrationDriver(const RegistrationDriver&) = delete;
   RegistrationDriver& operator=(const RegistrationDriver&) = delete;
 
-  // PreSign signs enough KeyRequests (fresh sessionID and nonce #1 each) for `count` more
+  // PreSign signs enough first requests (fresh sessionID and nonce each) for `count` more
   // registrations, spread over the CAMs.
   void PreSign(uint64_t count) {
     for (uint64_t n = 0; n < count; ++n) {
@@ -82,16 +80,7 @@ class RegistrationDriver {
       Request r;
       crypto::RandomBytes(r.session_id);
       r.nonce = crypto::RandomU64();
-      const auto kpid = ids_[i].record.KeyPairingId();
-      Bytes der;
-      Check(protocol::Encode(
-                protocol::KeyRequestContent{r.session_id, kpid, ids_[i].record.certificate_der},
-                &der),
-            "encode KeyRequest");
-      auto sealed = protocol::SealSignedToBytes(protocol::MessageType::kKeyRequest, r.nonce, der,
-                                                ids_[i].key);
-      Check(sealed.ok(), "sign KeyRequest");
-      r.message = std::move(*sealed);
+      r.message = SignFirstRequest(ids_[i], fast_, r.session_id, r.nonce);
       cams_[i].requests.push_back(std::move(r));
     }
   }
@@ -188,16 +177,22 @@ class RegistrationDriver {
     if (protocol::CheckMessageFrame(m, &h, &he) != protocol::ProtectError::kOk) {
       return;
     }
-    if (c.phase == Phase::kWaitKeyResponse && h.type == protocol::MessageType::kKeyResponse &&
-        h.nonce == c.current.nonce) {
+    const protocol::MessageType response =
+        fast_ ? protocol::MessageType::kKeyRegResponse : protocol::MessageType::kKeyResponse;
+    if (c.phase == Phase::kWaitKeyResponse && h.type == response && h.nonce == c.current.nonce) {
       protocol::SignedMessage sm;
-      protocol::KeyResponseContent v;
-      if (protocol::ParseSigned(m, &sm) != protocol::ProtectError::kOk ||
-          protocol::Decode(sm.content, &v) != protocol::DecodeError::kNone ||
-          !crypto::ConstantTimeEqual(v.session_id, c.current.session_id)) {
+      protocol::KeyResponseContent normal;
+      protocol::KeyRegResponseContent reg;
+      const bool decoded =
+          protocol::ParseSigned(m, &sm) == protocol::ProtectError::kOk &&
+          (fast_ ? protocol::Decode(sm.content, &reg) : protocol::Decode(sm.content, &normal)) ==
+              protocol::DecodeError::kNone;
+      const ByteView sid = fast_ ? reg.session_id : normal.session_id;
+      if (!decoded || !crypto::ConstantTimeEqual(sid, c.current.session_id)) {
         return Finish(i, &stats_.refused);
       }
-      c.cipher.assign(v.rsa_encrypted_content.begin(), v.rsa_encrypted_content.end());
+      const ByteView cipher = fast_ ? reg.rsa_encrypted_content : normal.rsa_encrypted_content;
+      c.cipher.assign(cipher.begin(), cipher.end());
       pending_.push_back(i);
       return;
     }
@@ -231,45 +226,32 @@ class RegistrationDriver {
     }
     crypto::DecryptOaepSha256Batch(jobs);
     for (size_t j = 0; j < pending_.size(); ++j) {
-      SendCamReg(pending_[j], plain[j]);
+      OnSecret(pending_[j], plain[j]);
     }
     pending_.clear();
   }
 
-  // SendCamReg derives the session's keys from the KeyResponse secret (§11.3, §11.4) and sends
-  // CAMReg (§13.5).
-  void SendCamReg(size_t i, const std::optional<crypto::SecretBytes>& plain) {
+  // OnSecret: fast mode is registered once the secret gives its keys; normal mode derives its
+  // keys and sends CAMReg.
+  void OnSecret(size_t i, const std::optional<crypto::SecretBytes>& plain) {
     Cam& c = cams_[i];
-    protocol::KeyResponseConfidential secret;
-    if (!plain || protocol::Decode(plain->view(), &secret) != protocol::DecodeError::kNone) {
+    if (fast_) {
+      if (!plain || !AcceptFastSecret(plain->view())) {
+        return Finish(i, &stats_.refused);
+      }
+      ++stats_.registered;
+      return Finish(i);
+    }
+    c.reg_nonce = crypto::RandomU64();
+    auto sent = plain ? BuildCamReg(ids_[i], c.current.session_id, plain->view(), c.reg_nonce)
+                      : std::nullopt;
+    if (!sent) {
       return Finish(i, &stats_.refused);
     }
-    c.keys = protocol::SessionKeys::Normal(protocol::Secret20(secret.ihk));
-    const ByteView rand[3] = {secret.rand_ac_1, secret.rand_ac_2, secret.rand_ac_3};
-    std::array<protocol::Kc, 3> kc;
-    const auto& keys = ids_[i].record.keys;
-    for (size_t j = 0; j < 3; ++j) {
-      kc[j] =
-          protocol::DeriveKc(keys[j].ki, keys[j].opc, protocol::FixedView<16>(rand[j].data(), 16));
-    }
-    const auto nonce_cam = crypto::RandomArray<16>();
-    const protocol::MekIccIek d = protocol::DeriveMekIccIek(
-        protocol::DeriveMk(ids_[i].record.cam_id, c.current.session_id, kc, nonce_cam, kHw, kSw));
-    const crypto::Sha1Digest hash = protocol::HashMekIccIek(d);
-    c.mek = d.mek;
-    std::array<uint8_t, protocol::kCamIdFieldLen> field{};
-    std::copy(ids_[i].record.cam_id.begin(), ids_[i].record.cam_id.end(), field.begin());
-    c.reg_nonce = crypto::RandomU64();
-    Bytes der;
-    Check(
-        protocol::Encode(
-            protocol::CamRegContent{c.current.session_id, nonce_cam, field, kHw, kSw, hash}, &der),
-        "encode CAMReg");
-    auto sealed = protocol::SealToBytes(protocol::ProtectionOf(protocol::MessageType::kCamReg),
-                                        c.reg_nonce, der, {nullptr, &*c.keys});
-    Check(sealed.ok(), "seal CAMReg");
+    c.keys = std::move(sent->keys);
+    c.mek = sent->mek;
     c.phase = Phase::kWaitCamRegConfirm;
-    send(c.fd, sealed->data(), sealed->size(), 0);
+    send(c.fd, sent->message.data(), sent->message.size(), 0);
   }
 
   // Expire starts over the CAMs whose answer is 2 s late; aborts when no CAM is left busy
@@ -286,9 +268,8 @@ class RegistrationDriver {
   }
 
   static constexpr size_t kWindow = 64;  // registrations in flight
-  static constexpr std::array<uint8_t, 4> kHw = {0, 0, 0, 1};
-  static constexpr std::array<uint8_t, 4> kSw = {0, 0, 0, 2};
 
+  bool fast_;
   std::vector<tools::CamIdentity> ids_;
   std::vector<Cam> cams_;
   int epoll_ = -1;

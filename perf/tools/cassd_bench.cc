@@ -1,10 +1,10 @@
 // The CASS over kernel sockets on one core, side by side in one run (docs/cassd.md "Measured"):
 //  - registrations/s of the real rcas-cassd (every thread pinned to CPU 0) driven from CPU 1 by
 //    1024 CAMs, 64 registrations in flight (perf/tools/bench_registrations.h), after each CAM's
-//    first registration (its pairing); Annex C mode C1 (re-registrations answered
-//    from the CASS's C1 cache) and C2 (both AC stages and a durable commit each time), next to
-//    RSA-2048 signatures/s on CPU 0: OpenSSL one at a time and the 8-lane batch the daemon's
-//    RSA worker uses;
+//    first registration (its pairing); normal mode in Annex C mode C1 (re-registrations answered
+//    from the CASS's C1 cache) and C2 (both AC stages and a durable commit each time), fast mode
+//    in C2, next to RSA-2048 signatures/s on CPU 0: OpenSSL one at a time and the 8-lane batch
+//    the daemon's RSA worker uses;
 //  - keyed LogRequest -> LogResponse round trips/s with 1, 16 and 64 sessions, and a plain UDP
 //    echo on the same transport (perf/tools/bench_keyed.h).
 // The benchmark pins itself; run it whole (--benchmark_filter=Cassd), repetitions 3 to 5:
@@ -45,16 +45,19 @@ double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// BM_CassdRegistration: arg 1 = Annex C mode C1 (the default), 2 = C2 with no repeat limit.
+// BM_CassdRegistration: args {Annex C mode: 1 = C1 (the default), 2 = C2 with no repeat limit;
+// 1 = fast mode}. Fast mode needs C2: the C1 cache serves normal mode only, so the third check
+// would refuse a fast-mode re-registration as a clone (§16.4).
 void BM_CassdRegistration(benchmark::State& state) {
   const bool c2 = state.range(0) == 2;
+  const bool fast = state.range(1) == 1;
   BenchPki& pki = Pki();
   auto cams =
       tools::LoadCamIdentities(pki.pki() + "/cams.cam.rcpv", pki.pki() + "/ac-root.cert.pem", 0);
   Check(cams.ok(), "CAMs: " + (cams.ok() ? std::string() : cams.error()));
   BenchDaemon daemon(pki, c2 ? "annex_c = \"C2\"\noperator_limit = 1000000" : "", kServerCpu);
   PinTo(kClientCpu);
-  RegistrationDriver driver(std::move(*cams), daemon.port());
+  RegistrationDriver driver(std::move(*cams), daemon.port(), fast);
   const uint64_t n = Registrations();
   driver.PreSign(kCams + n + 256);  // warm-up (first pairing of each CAM), run, slack
   driver.Run(kCams);
@@ -84,9 +87,10 @@ void BM_CassdRegistration(benchmark::State& state) {
   state.counters["timeouts"] = static_cast<double>(driver.stats().timeouts);
 }
 BENCHMARK(BM_CassdRegistration)
-    ->ArgName("annex_c")
-    ->Arg(1)
-    ->Arg(2)
+    ->ArgNames({"annex_c", "fast"})
+    ->Args({1, 0})
+    ->Args({2, 0})
+    ->Args({2, 1})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
