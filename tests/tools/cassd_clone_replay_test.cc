@@ -65,6 +65,31 @@ TEST_F(CassdCloneTest, ConcurrentCloneOverUdpAndTcpOneRegistersTheOtherGetsKeyed
   CamRegRace(false, true);
 }
 
+// Fast mode checks and commits at KeyRegRequest (§16.2): of two at once over UDP and TCP one
+// gets its KeyRegResponse, the other unkeyed 0x80; a third one after them is refused too.
+TEST_F(CassdCloneTest, FastModeCloneFromUdpAndTcpOneGetsKeyRegResponseTheOtherUnkeyed0x80) {
+  Start(WriteConfig());
+  TestCam first = Cam(1);
+  TestCam second = Cam(1);
+  CamSocket a(false, port_);
+  CamSocket b(true, port_);
+  a.Send(first.KeyRegRequest());
+  b.Send(second.KeyRegRequest());
+  const Bytes to_a = a.Recv();
+  const Bytes to_b = b.Recv();
+  const bool a_won = first.AcceptKeyRegResponse(to_a);
+  const bool b_won = second.AcceptKeyRegResponse(to_b);
+  ASSERT_NE(a_won, b_won) << "exactly one source registers\n" << Log();
+  TestCam& loser = a_won ? second : first;
+  EXPECT_TRUE(
+      IsStatus(loser, a_won ? to_b : to_a, 0x80, false, loser.first_nonce(), loser.session_id()));
+  TestCam third = Cam(1);
+  CamSocket c(false, port_);
+  c.Send(third.KeyRegRequest());
+  EXPECT_TRUE(IsStatus(third, c.Recv(), 0x80, false, third.first_nonce(), third.session_id()));
+  ExpectServed(2);
+}
+
 // One after the other: while the original's session is live, a second source goes to the AC and
 // is refused (§23 item 17); once that session has ended, a retry is the CAM's own and is served
 // from the mode C1 cache (the original installed nothing, §16.5).
