@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "protocol/header.h"
+#include "tools/cassd/notify.h"
 
 namespace rcas::tools::cassd {
 namespace {
@@ -44,6 +45,9 @@ int CassDaemon::Run() {
                           {"connection", config_.announce_tcp ? "tcp" : "udp"},
                           {"announce_targets", std::to_string(config_.announce_targets.size())},
                           {"counter_a", std::to_string(announcer_->counter_a())}});
+  if (!Notify("READY=1\nSTATUS=serving")) {
+    log_.Warn("notify", {{"error", "NOTIFY_SOCKET set but READY=1 not sent"}});
+  }
   if (Status s = transport_->Run(*this); !s.ok()) {
     log_.Error("transport", {{"error", s.error()}});
     return 1;
@@ -112,6 +116,7 @@ void CassDaemon::OnSignal(int signo, uint64_t now_ms) {
   stop_reason_ = signo == SIGINT ? "SIGINT" : "SIGTERM";
   drain_deadline_ms_ = now_ms + config_.drain_ms;
   transport_->StopAccepting();
+  Notify("STOPPING=1\nSTATUS=draining");
   log_.Info("draining", {{"signal", stop_reason_},
                          {"live_sessions", std::to_string(LiveSessions())},
                          {"drain_ms", std::to_string(config_.drain_ms)}});
