@@ -105,6 +105,9 @@ int Run(const Options& o) {
   fo.trace = o.trace ? &std::cout : nullptr;
   fo.once = o.once;
   fo.download_threads = o.download_threads;
+  // The image client's waits are the CAM's own timers too: a download stuck on a dead server
+  // must not outlast the scaled protocol timers by minutes (5 waits of 5 s per TFTP packet).
+  fo.images.timeout_ms = static_cast<int>(config.Scaled(fo.images.timeout_ms));
   CamFleet fleet(fo);
   for (CamIdentity& id : *identities) {
     const std::string path = CamStatePath(o.state_dir, id.record.cam_id);
