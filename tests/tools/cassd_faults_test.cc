@@ -3,10 +3,8 @@
 // duplicated both ways by an in-test relay (PROFILE §5.5: byte-identical retransmissions and
 // cached answers), and the daemon killed or stopped while sessions are live, then restarted on
 // the same config, store and port: every CAM retries and completes, and the AC's records agree.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/syscall.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "tests/tools/cassd_testing.h"
+#include "tests/tools/fleet_process.h"
 #include "tests/tools/udp_relay.h"
 
 namespace rcas::tools {
@@ -56,51 +55,6 @@ uint16_t FreeLoopbackPort(int type) {
   close(fd);
   return ntohs(a.sin_port);
 }
-
-// Fleet runs the built rcas-cam in the background, output to a file; killed if still running.
-class Fleet {
- public:
-  ~Fleet() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  void Start(const std::string& binary, const std::vector<std::string>& args,
-             const std::string& out) {
-    // Everything the child needs is built before fork: the relay thread may hold the heap.
-    std::vector<char*> argv{const_cast<char*>("rcas-cam")};
-    for (const std::string& a : args) {
-      argv.push_back(const_cast<char*>(a.c_str()));
-    }
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-  }
-  // Wait returns the exit status, or -1 if it still runs after `ms` (a pidfd wakes it at the
-  // exit).
-  int Wait(int ms) {
-    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
-    pollfd p{pidfd, POLLIN, 0};
-    const bool exited = pidfd >= 0 && poll(&p, 1, ms) == 1;
-    close(pidfd);
-    int status = 0;
-    if (!exited || waitpid(pid_, &status, 0) != pid_) {
-      return -1;
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  pid_t pid_ = -1;
-};
 
 // The two fleets of the suite: kCams CAMs that start together, and kLateCams more that come
 // while the daemon drains.
@@ -147,8 +101,8 @@ class CassdFaultsTest : public CassdTest {
   // StartFleet runs fleet `name` to `port` over UDP in `mode` with protocol timers at 0.1 (the
   // default idle, 6 s, outlasts the daemon's unscaled RenewInfo retransmissions at 2 and 6 s);
   // its output goes to <name>.out.
-  void StartFleet(Fleet& fleet, const std::string& name, uint16_t port, const std::string& mode,
-                  int retries, int download_threads = 4) {
+  void StartFleet(testing::Fleet& fleet, const std::string& name, uint16_t port,
+                  const std::string& mode, int retries, int download_threads = 4) {
     const std::string pki = shared_->dir.File("pki");
     const std::vector<std::string> args = {"--prov",
                                            pki + "/" + name + ".cam.rcpv",
@@ -232,7 +186,7 @@ void CassdFaultsTest::RunLossy(const std::string& mode) {
   Start(WriteConfig(ImagesConfig()));
   {
     testing::UdpRelay relay(port_, /*drop_every=*/3, /*dup_every=*/4);
-    Fleet fleet;
+    testing::Fleet fleet;
     StartFleet(fleet, "faults", relay.port(), mode, /*retries=*/2);
     ExpectAllCompleted("faults", kCams, fleet.Wait(45'000));
     const std::string out = dir_.Read("faults.out");
@@ -266,7 +220,7 @@ void CassdFaultsTest::RunKill(const std::string& annex_c) {
   const std::string config =
       WriteConfig(ImagesConfig(1 << 20), "", "", "annex_c = \"" + annex_c + "\"\n");
   Start(config);
-  Fleet fleet;
+  testing::Fleet fleet;
   StartFleet(fleet, "faults", port_, "normal", /*retries=*/4, /*download_threads=*/1);
   ASSERT_TRUE(WaitForLog("event=renewal ", 20'000)) << dir_.Read("faults.out") << Log();
   Signal(SIGKILL);
@@ -308,7 +262,7 @@ TEST_F(CassdFaultsTest,
 TEST_F(CassdFaultsTest, SigtermDrainsLiveSessionsAndCamsArrivingMeanwhileCompleteAfterRestart) {
   const std::string config = WriteConfig(ImagesConfig());
   Start(config);
-  Fleet fleet, late;
+  testing::Fleet fleet, late;
   StartFleet(fleet, "faults", port_, "normal", /*retries=*/2);
   ASSERT_TRUE(WaitForLog("event=renewal ", 20'000)) << dir_.Read("faults.out") << Log();
   Signal(SIGTERM);
@@ -328,7 +282,7 @@ TEST_F(CassdFaultsTest, SigtermDrainsLiveSessionsAndCamsArrivingMeanwhileComplet
 
 TEST_F(CassdFaultsTest, TimeScaleOutsideZeroToOneIsAUsageError) {
   for (const char* scale : {"0", "1.5", "-1"}) {
-    Fleet fleet;
+    testing::Fleet fleet;
     fleet.Start(std::string(std::getenv("RCAS_BUILD_DIR")) + "/tools/rcas-cam",
                 {"--prov", shared_->dir.File("pki") + "/faults.cam.rcpv", "--root",
                  shared_->dir.File("pki") + "/ac-root.cert.pem", "--state", dir_.File("cams"),
