@@ -97,24 +97,38 @@ class TrustAnchor {
   const Validity& validity() const { return validity_; }
   // Der is the root certificate's DER encoding.
   Bytes Der() const;
+  // subject_der is the root's subject Name as encoded in the root certificate.
+  ByteView subject_der() const { return subject_der_; }
 
  private:
-  TrustAnchor(std::shared_ptr<X509> cert, RsaPublicKey key, Validity validity)
-      : cert_(std::move(cert)), key_(std::move(key)), validity_(validity) {}
+  TrustAnchor(std::shared_ptr<X509> cert, RsaPublicKey key, Validity validity, Bytes subject_der)
+      : cert_(std::move(cert)),
+        key_(std::move(key)),
+        validity_(validity),
+        subject_der_(std::move(subject_der)) {}
   static Result<TrustAnchor> FromX509(std::shared_ptr<X509> cert);
 
   std::shared_ptr<X509> cert_;
   RsaPublicKey key_;
   Validity validity_;
+  Bytes subject_der_;
 };
 
 // CheckCamCertificate runs the CASS-side checks of PROFILE §10.4 on a DER CAM certificate:
 // chain to `root`, validity at `now` (Unix seconds), keyUsage digitalSignature +
 // keyEncipherment, serialNumber of 16 upper-case hex digits, and the binding
 // KeyPairingID[0..7] == CAM_ID. `cam_id_field` is the fast-mode cAMID (40 octets); when not
-// empty its first 8 octets must equal CAM_ID too. Thread-safe; allocates (OpenSSL parse).
+// empty its first 8 octets must equal CAM_ID too. Thread-safe; allocates (the subject key).
+// Certificates shaped as the AC issues them are decided by a strict DER walk; every other input
+// by the OpenSSL parse of the reference below, with the same verdicts (docs/x509.md).
 CamCertResult CheckCamCertificate(const TrustAnchor& root, ByteView der, ByteView key_pairing_id,
                                   int64_t now, ByteView cam_id_field = {});
+
+// CheckCamCertificateReference is CheckCamCertificate on OpenSSL's parser alone (d2i_X509, the
+// extension cache, X509_verify): the reference for tests, fuzzing and benchmarks.
+CamCertResult CheckCamCertificateReference(const TrustAnchor& root, ByteView der,
+                                           ByteView key_pairing_id, int64_t now,
+                                           ByteView cam_id_field = {});
 
 // CheckCassCertificate runs the CAM-side checks of PROFILE §10.4 on a DER CASS certificate:
 // chain to `root`, keyUsage digitalSignature, serialNumber of 8 upper-case hex digits and
@@ -122,6 +136,11 @@ CamCertResult CheckCamCertificate(const TrustAnchor& root, ByteView der, ByteVie
 // `trusted_now` is given (a CAM without trusted time skips it).
 CassCertResult CheckCassCertificate(const TrustAnchor& root, ByteView der,
                                     ByteView announced_cass_id, std::optional<int64_t> trusted_now);
+
+// CheckCassCertificateReference is CheckCassCertificate on OpenSSL's parser alone.
+CassCertResult CheckCassCertificateReference(const TrustAnchor& root, ByteView der,
+                                             ByteView announced_cass_id,
+                                             std::optional<int64_t> trusted_now);
 
 // CertificatePemToDer returns the DER of the first PEM "CERTIFICATE" in `pem`.
 Result<Bytes> CertificatePemToDer(std::string_view pem);
