@@ -149,11 +149,19 @@ void AcBatch::Authenticate(const AcRequest& req, AcResult& out) {
   }
   AuthFacts facts{req.cass_id, req.hw, req.sw, req.deliver_version};
   AnnexCOutcome outcome = control::Authenticate(rec, facts, policy_, now_ms_);
-  if (!outcome.ok()) {
+  if (outcome.ok()) {
+    PutState(req.cam_id, outcome.next);
+  } else if (req.sole_session && PendingRetry(rec, facts, policy_, now_ms_)) {
+    // [choice] a retry of a pending C1 commit (annex_c.h): nothing to write, the record already
+    // says what a commit would, and its time must stay the commit's. The answer rests on this
+    // batch's commit when the pending record is one of this batch's own.
+    if (states_.contains(req.cam_id)) {
+      committed_.push_back(index_);
+    }
+  } else {
     Fail(out, StatusCode::kAcRefused, outcome.refusal);
     return;
   }
-  PutState(req.cam_id, outcome.next);
   if (req.kind == AcRequestKind::kFast) {
     crypto::RandomBytes(out.nonce_cam);
     auto seed = protocol::DeriveAkSeed(req.cam_id, req.session_id, out.nonce_cam, req.hw, req.sw);

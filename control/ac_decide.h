@@ -43,6 +43,7 @@ class AcBatch {
   void KeyRequest(const AcRequest& req, AcResult& out);
   void Authenticate(const AcRequest& req, AcResult& out);
   void Operator(const AcRequest& req, AcResult& out);
+  void ClearPendingIfInstalled(const AcRequest& req, const storage::CamState& rec);
   bool Pairing(const storage::KeyPairingId& kpid, AcResult& out);
   void Fail(AcResult& out, protocol::StatusCode code, Refusal refusal);
   void StoreError(AcResult& out, const std::string& what, const std::string& error);

@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "control/ac_decide.h"
+#include "storage/renewal_record.h"
 
 namespace rcas::control {
 
@@ -47,20 +48,25 @@ void AcBatch::Operator(const AcRequest& req, AcResult& out) {
       r.body = req.report;
       writes_.AppendReport(req.cam_id, r);
       committed_.push_back(index_);
+      ClearPendingIfInstalled(req, rec);
       break;
     }
     case AcRequestKind::kSetState: {
       // virgin = as manufactured: the Annex C history goes too ("join" of a replaced box);
       // not-service = "leave" (S8): the history stays, the next authentication passes.
+      // Either way the operator owns the record now: no C1 commit is pending any more.
       CamState next = req.new_state == CamStateKind::kVirgin ? CamState{} : rec;
       next.state = req.new_state;
+      next.c1_pending = false;
       next.updated_unix_ms = now_ms_;
       PutState(req.cam_id, next);
       break;
     }
     case AcRequestKind::kResetAuthCount:
       rec.auth_count = 0;
-      rec.updated_unix_ms = now_ms_;
+      if (!rec.c1_pending) {  // a pending C1 commit's window runs from the commit
+        rec.updated_unix_ms = now_ms_;
+      }
       PutState(req.cam_id, rec);
       break;
     case AcRequestKind::kRepair: {
@@ -70,6 +76,11 @@ void AcBatch::Operator(const AcRequest& req, AcResult& out) {
       writes_.PutIdentity(req.cam_id, id);
       identities_[req.cam_id] = std::move(id);
       committed_.push_back(index_);
+      if (rec.c1_pending) {  // a new pairing is not a retry of the old one's registration
+        rec.c1_pending = false;
+        rec.updated_unix_ms = now_ms_;
+        PutState(req.cam_id, rec);
+      }
       break;
     }
     default:
@@ -78,6 +89,19 @@ void AcBatch::Operator(const AcRequest& req, AcResult& out) {
       return;
   }
   out.ok = true;
+}
+
+// ClearPendingIfInstalled: a renewal record saying RenewConfirm(TRUE) ends the CAM's pending C1
+// commit in the same write as the report (annex_c.h InstallationReported, §16.5). A failed
+// download or an undecodable record keeps it.
+void AcBatch::ClearPendingIfInstalled(const AcRequest& req, const CamState& rec) {
+  if (req.kind != AcRequestKind::kRenewalReport || !rec.c1_pending) {
+    return;
+  }
+  const auto renewal = storage::DecodeRenewalRecord(req.report);
+  if (renewal && renewal->result == storage::RenewalResult::kInstalled) {
+    PutState(req.cam_id, InstallationReported(rec, now_ms_));
+  }
 }
 
 bool AcBatch::Finish(std::vector<AcResult*>& results) {

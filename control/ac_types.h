@@ -43,6 +43,10 @@ struct AcRequest {
   storage::VersionField hw{};  // kNormalCamReg, kFast
   storage::VersionField sw{};
   uint64_t deliver_version = 0;
+  // kNormalCamReg, kFast: the CASS has no other live session of this CAM (a source of its own,
+  // not a rival). Only then may mode C1 accept a retry of a pending commit (annex_c.h
+  // PendingRetry): two sources at once are a clone whatever the record says (§23 item 17).
+  bool sole_session = false;
   bool download_ok = false;                                          // kRenewConfirm
   storage::CamStateKind new_state = storage::CamStateKind::kVirgin;  // kSetState
   Bytes report;  // kPurchaseReport / kLogResponse / kRenewalReport body

@@ -1,5 +1,7 @@
 #include "control/annex_c.h"
 
+#include <algorithm>
+
 namespace rcas::control {
 
 using storage::CamState;
@@ -66,8 +68,26 @@ AnnexCOutcome Authenticate(const CamState& rec, const AuthFacts& facts, const An
   if (policy.mode == AnnexCMode::kC2) {
     ++next.auth_count;
   }
+  next.c1_pending = policy.mode == AnnexCMode::kC1;  // [choice] PendingRetry
   next.updated_unix_ms = now_ms;
   return out;
+}
+
+bool PendingRetry(const CamState& rec, const AuthFacts& facts, const AnnexCPolicy& policy,
+                  uint64_t now_ms) {
+  // Clock steps back (now before the commit) count as inside the window, like a young entry.
+  return policy.mode == AnnexCMode::kC1 && rec.c1_pending && rec.image_set &&
+         facts.cass_id == rec.cass_id && Check(rec, facts, policy) == Refusal::kSuspectedClone &&
+         now_ms - std::min(now_ms, rec.updated_unix_ms) < policy.c1_pending_ms;
+}
+
+CamState InstallationReported(const CamState& rec, uint64_t now_ms) {
+  CamState next = rec;
+  if (next.c1_pending) {
+    next.c1_pending = false;
+    next.updated_unix_ms = now_ms;
+  }
+  return next;
 }
 
 bool NeedsVersions(const CamState& rec) { return rec.state == CamStateKind::kAuthService; }

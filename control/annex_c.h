@@ -17,6 +17,8 @@ enum class AnnexCMode : uint8_t {
 };
 
 inline constexpr uint32_t kDefaultOperatorLimit = 3;  // PROFILE §16.4
+// How long a mode C1 commit stays open to retries of its CAM: the AC result's 24 h (§16.5).
+inline constexpr uint64_t kC1PendingMs = 24ull * 3600 * 1000;
 
 // Why an authentication was refused; kNone when it was not. Stats and logs use the names.
 #define RCAS_AC_REFUSALS(X)                                                                \
@@ -46,6 +48,7 @@ struct AuthFacts {
 struct AnnexCPolicy {
   AnnexCMode mode = AnnexCMode::kC1;
   uint32_t operator_limit = kDefaultOperatorLimit;
+  uint64_t c1_pending_ms = kC1PendingMs;  // PendingRetry's window
 };
 
 struct AnnexCOutcome {
@@ -55,9 +58,24 @@ struct AnnexCOutcome {
 };
 
 // Authenticate runs the second, third and fourth checks and, on success, the commit of §16.4.
-// The caller has done the first check. now_ms stamps updated_unix_ms of the new record.
+// The caller has done the first check. now_ms stamps updated_unix_ms of the new record. A mode
+// C1 commit also sets c1_pending (PendingRetry below); a C2 commit clears it.
 AnnexCOutcome Authenticate(const storage::CamState& rec, const AuthFacts& facts,
                            const AnnexCPolicy& policy, uint64_t now_ms);
+
+// [choice] Pending C1 registrations (docs/ac-service.md; PROFILE §16.5). In mode C1 the AC's
+// result stands until RenewConfirm(TRUE) or 24 h, and the CASS answers the CAM's retries from
+// its cache; a cache lost to a restart or an eviction must not turn those retries into clones.
+// PendingRetry is true when Authenticate refused `facts` as a suspected clone only because it is
+// the image and zone of a C1 commit that is still pending: mode C1, c1_pending set, the same
+// CASS_ID and now_ms < updated_unix_ms + policy.c1_pending_ms. The caller accepts such a retry
+// without a commit (the record stays as committed; the window keeps running from the commit).
+bool PendingRetry(const storage::CamState& rec, const AuthFacts& facts, const AnnexCPolicy& policy,
+                  uint64_t now_ms);
+
+// InstallationReported ends a pending C1 commit: the CASS reported RenewConfirm(TRUE) (§16.5).
+// Returns the new record (unchanged when nothing was pending).
+storage::CamState InstallationReported(const storage::CamState& rec, uint64_t now_ms);
 
 // NeedsVersions is true when a normal-mode KeyRequest cannot be decided before CAMReg
 // (PROFILE §16.2): the CAM is in service, so the third or fourth check needs HW/SW.

@@ -157,6 +157,7 @@ void CassEngine::FinishFirstRequest(const PeerRef& peer, ByteView message,
   AcRequest r = RequestFor(s, fast ? AcRequestKind::kFast : AcRequestKind::kNormalKeyRequest);
   r.certificate_der.assign(req.certificate.begin(), req.certificate.end());
   r.deliver_version = s.deliver_version;
+  r.sole_session = !RivalLive(s);  // a pending C1 retry, not a clone beside it (ac_types.h)
   if (!SubmitAc(s, std::move(r))) {
     RefuseFirst(s.peer, &s, s.session_id, nonce, type, StatusCode::kBusy);
     return;

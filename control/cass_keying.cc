@@ -260,6 +260,7 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
   }
   AcRequest r = RequestFor(*s, AcRequestKind::kNormalCamReg);
   r.deliver_version = s->deliver_version;
+  r.sole_session = !RivalLive(*s);  // a pending C1 retry, not a clone beside it (ac_types.h)
   s->state = SessionState::kAcWaitCamReg;
   if (!SubmitAc(*s, std::move(r))) {
     FailKeyed(*s, MessageType::kCamReg, s->session_id, h.nonce, StatusCode::kBusy);

@@ -11,9 +11,11 @@ constexpr uint8_t kCamStateFormat = 1;
 constexpr uint8_t kCamIdentityFormat = 1;
 constexpr uint8_t kPairingFormat = 1;
 
-// CamState flags octet: the two "set" markers, every other bit zero.
+// CamState flags octet: the two "set" markers and the C1 pending mark, every other bit zero.
 constexpr uint8_t kVersionsSetBit = 0x01;
 constexpr uint8_t kImageSetBit = 0x02;
+constexpr uint8_t kC1PendingBit = 0x04;
+constexpr uint8_t kCamStateFlags = kVersionsSetBit | kImageSetBit | kC1PendingBit;
 
 constexpr size_t kKeyLen = 16;
 constexpr size_t kIdentityFixedLen = 1 + crypto::kDscIdLen + kKiOpcPairs * 2 * kKeyLen + 2;
@@ -104,7 +106,7 @@ void EncodeCamState(const CamState& s, Bytes& out) {
   w.U8(kCamStateFormat);
   w.U8(static_cast<uint8_t>(s.state));
   w.U8(static_cast<uint8_t>((s.versions_set ? kVersionsSetBit : 0) |
-                            (s.image_set ? kImageSetBit : 0)));
+                            (s.image_set ? kImageSetBit : 0) | (s.c1_pending ? kC1PendingBit : 0)));
   w.Raw(s.hw);
   w.Raw(s.sw);
   w.Be64(s.cas_image_version);
@@ -123,12 +125,13 @@ bool DecodeCamState(ByteView value, CamState& out) {
   const uint8_t state = r.U8();
   const uint8_t flags = r.U8();
   if (format != kCamStateFormat || state > static_cast<uint8_t>(CamStateKind::kAuthNotService) ||
-      (flags & ~(kVersionsSetBit | kImageSetBit)) != 0) {
+      (flags & ~kCamStateFlags) != 0) {
     return false;
   }
   s.state = static_cast<CamStateKind>(state);
   s.versions_set = (flags & kVersionsSetBit) != 0;
   s.image_set = (flags & kImageSetBit) != 0;
+  s.c1_pending = (flags & kC1PendingBit) != 0;
   CopyTo(s.hw, r.Raw(kVersionLen));
   CopyTo(s.sw, r.Raw(kVersionLen));
   s.cas_image_version = r.Be64();

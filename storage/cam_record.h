@@ -14,10 +14,10 @@
 
 namespace rcas::storage {
 
-inline constexpr size_t kVersionLen = 4;       // hWVersion, sWversion (PROFILE §13)
-inline constexpr size_t kKiOpcPairs = 3;       // PROFILE §2.3
-inline constexpr size_t kNormalKpkLen = 20;    // PROFILE §11.1
-inline constexpr size_t kSignKpkLen = 256;     // PROFILE §11.7, RSA-2048
+inline constexpr size_t kVersionLen = 4;     // hWVersion, sWversion (PROFILE §13)
+inline constexpr size_t kKiOpcPairs = 3;     // PROFILE §2.3
+inline constexpr size_t kNormalKpkLen = 20;  // PROFILE §11.1
+inline constexpr size_t kSignKpkLen = 256;   // PROFILE §11.7, RSA-2048
 inline constexpr size_t kMaxCertificateLen = 4096;
 
 using VersionField = std::array<uint8_t, kVersionLen>;
@@ -39,19 +39,22 @@ struct CamState {
   bool versions_set = false;  // hw/sw known (manufacturing or first authentication)
   VersionField hw{};
   VersionField sw{};
-  bool image_set = false;        // cas_image_version and cass_id hold a committed decision
+  bool image_set = false;          // cas_image_version and cass_id hold a committed decision
   uint64_t cas_image_version = 0;  // the deliverVersion of the last committed decision
   crypto::CassId cass_id{};
-  uint32_t auth_count = 0;     // mode C2 (PROFILE §16.4)
+  uint32_t auth_count = 0;  // mode C2 (PROFILE §16.4)
+  // c1_pending: committed under mode C1 and no installation reported since (PROFILE §16.5);
+  // while set, updated_unix_ms is the commit time (docs/ac-service.md, pending registrations).
+  bool c1_pending = false;
   uint64_t updated_unix_ms = 0;  // when the record last changed (operator display)
 
   bool operator==(const CamState&) const = default;
 };
 
-// Value: format, state, flags (bit 0 versions_set, bit 1 image_set), hw, sw, cas_image_version,
-// cass_id, auth_count, updated_unix_ms; big-endian (docs/ac-store.md has the offsets).
-// Encode* overwrite `out`; Decode* accept exactly what Encode* writes and leave `out` alone
-// on failure.
+// Value: format, state, flags (bit 0 versions_set, bit 1 image_set, bit 2 c1_pending), hw, sw,
+// cas_image_version, cass_id, auth_count, updated_unix_ms; big-endian (docs/ac-store.md has the
+// offsets). Encode* overwrite `out`; Decode* accept exactly what Encode* writes and leave `out`
+// alone on failure.
 inline constexpr size_t kCamStateValueLen = 1 + 1 + 1 + 4 + 4 + 8 + 4 + 4 + 8;
 void EncodeCamState(const CamState& s, Bytes& out);
 bool DecodeCamState(ByteView value, CamState& out);

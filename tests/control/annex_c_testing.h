@@ -22,7 +22,8 @@ inline void PrintTo(const CamState& s, std::ostream* os) {
   version(s.sw);
   *os << " image_set=" << s.image_set << " image=" << s.cas_image_version << " cass=";
   version(s.cass_id);
-  *os << " auth_count=" << s.auth_count << " updated=" << s.updated_unix_ms << "}";
+  *os << " auth_count=" << s.auth_count << " c1_pending=" << s.c1_pending
+      << " updated=" << s.updated_unix_ms << "}";
 }
 
 }  // namespace rcas::storage
@@ -95,7 +96,8 @@ inline AnnexCPolicy Policy(AnnexCMode mode, uint32_t limit = kDefaultOperatorLim
 
 // Committed is the record after an accepted authentication, as the "commit:" block of
 // PROFILE §16.4 states it: AUTH_SERVICE, hw/sw only if still unset, the delivered image and
-// the CASS zone recorded, authCount counted in C2 only.
+// the CASS zone recorded, authCount counted in C2 only; and our mark of a pending mode C1
+// commit (docs/ac-service.md, pending registrations), cleared by a C2 commit.
 inline storage::CamState Committed(const storage::CamState& rec, const AuthFacts& facts,
                                    AnnexCMode mode, uint64_t now_ms) {
   storage::CamState want = rec;
@@ -111,6 +113,7 @@ inline storage::CamState Committed(const storage::CamState& rec, const AuthFacts
   if (mode == AnnexCMode::kC2) {
     want.auth_count = rec.auth_count + 1;
   }
+  want.c1_pending = mode == AnnexCMode::kC1;
   want.updated_unix_ms = now_ms;
   return want;
 }

@@ -1,9 +1,10 @@
 // The mode C1 cache of AC results in the engine (PROFILE §16.5, §23 item 17): a CAM whose
 // download failed re-keys in the same zone with the same deliverVersion and is served from the
-// cache (refused 0x80 without it); a concurrent second source still goes to the AC and gets 0x80;
-// RenewConfirm(TRUE) and 24 h end an entry.
+// cache (without it, by the AC's pending C1 commit, docs/ac-service.md); a concurrent second source
+// still goes to the AC and gets 0x80; RenewConfirm(TRUE) and 24 h end an entry.
 #include <gtest/gtest.h>
 
+#include "storage/renewal_record.h"
 #include "tests/control/cass_fixture.h"
 
 namespace rcas::control {
@@ -69,14 +70,19 @@ TEST_F(CassC1CacheTest, FailedDownloadRetryInTheSameZoneIsServedFromTheCacheWith
   EXPECT_EQ(StatusSent(0x80), 0u);
 }
 
-TEST_F(CassC1CacheTest, WithoutTheCacheTheSameRetryIsRefusedByTheAcClone0x80) {
+// Without the cache (evicted, or lost to a restart) the AC serves the retry itself: its record
+// marks the C1 commit as pending until an installation (docs/ac-service.md, §16.5).
+TEST_F(CassC1CacheTest, WithoutTheCacheTheAcServesTheRetryOfItsPendingCommit) {
   c1_cache_capacity_ = 0;
   MakeEngine();
   const PeerRef peer = Udp(43001);
   FirstSession(peer, false);
   EXPECT_EQ(engine_->c1_cache().size(), 0u);
-  EXPECT_EQ(Retry(peer), 0x80);
+  const uint64_t asked = AcRequests();
+  EXPECT_EQ(Retry(peer), 0);
+  EXPECT_EQ(AcRequests(), asked + 2);  // stage 1 and stage 2
   EXPECT_EQ(Counter(CassCounter::kC1CacheHits), 0u);
+  EXPECT_EQ(StatusSent(0x80), 0u);
 }
 
 TEST_F(CassC1CacheTest, ModeC2KeepsNoCache) {
@@ -106,6 +112,14 @@ TEST_F(CassC1CacheTest, RenewConfirmTrueDropsTheEntry) {
   FirstSession(peer, true);
   EXPECT_EQ(engine_->c1_cache().size(), 0u);
   EXPECT_EQ(engine_->c1_cache().stats().erased, 1u);
+  // The daemon's campaign catalog stores the installation with the AC, which ends the pending
+  // commit there too; the fake campaign does not, so the test hands the AC that record.
+  AcRequest installed;
+  installed.kind = AcRequestKind::kRenewalReport;
+  installed.cam_id = cams_[0].cam_id;
+  installed.cass_id = testing::kCass;
+  installed.report = storage::EncodeRenewalRecord({storage::RenewalResult::kInstalled, 7, now_ms_});
+  ASSERT_TRUE(ac_->Call(installed).ok);
   EXPECT_EQ(Retry(peer), 0x80);  // installed: a re-key now needs a new deliverVersion (§16.5)
 }
 

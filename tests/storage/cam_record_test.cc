@@ -36,6 +36,26 @@ TEST(CamRecord, StateRoundTripsWithFixedLayout) {
   EXPECT_EQ(empty, CamState{});
 }
 
+// c1_pending is bit 2 of the flags octet (docs/ac-store.md), beside the two "set" markers.
+TEST(CamRecord, StateC1PendingIsFlagBit2) {
+  CamState s = SampleState(4);
+  s.c1_pending = true;
+  Bytes v;
+  EncodeCamState(s, v);
+  ASSERT_EQ(v.size(), kCamStateValueLen);
+  EXPECT_EQ(v[2], 0x07);
+  CamState back;
+  ASSERT_TRUE(DecodeCamState(v, back));
+  EXPECT_TRUE(back.c1_pending);
+  EXPECT_EQ(back, s);
+  s = CamState{};
+  s.c1_pending = true;
+  EncodeCamState(s, v);
+  EXPECT_EQ(v[2], 0x04);
+  ASSERT_TRUE(DecodeCamState(v, back));
+  EXPECT_EQ(back, s);
+}
+
 TEST(CamRecord, StateDecoderRejectsEveryBadField) {
   Bytes good;
   EncodeCamState(SampleState(1), good);
@@ -47,7 +67,7 @@ TEST(CamRecord, StateDecoderRejectsEveryBadField) {
     EXPECT_FALSE(DecodeCamState(v, out)) << len;
   }
   for (auto [offset, octet] : std::vector<std::pair<size_t, uint8_t>>{
-           {0, 0}, {0, 2}, {1, 3}, {1, 0xff}, {2, 4}, {2, 0x80}}) {
+           {0, 0}, {0, 2}, {1, 3}, {1, 0xff}, {2, 8}, {2, 0x0f}, {2, 0x80}}) {
     Bytes v = good;
     v[offset] = octet;
     EXPECT_FALSE(DecodeCamState(v, out)) << offset << " " << int{octet};
