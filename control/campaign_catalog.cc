@@ -150,7 +150,7 @@ Status CampaignCatalog::Publish(const CatalogImage& image) {
   }
   Entry fresh{image, crypto::Sha1(*image.plaintext), {}};
   if (image.kind == ImageKind::kCommon) {
-    fresh.keys = FreshKeys();  // one pair per common object (§11.8)
+    fresh.keys = image.keys ? *image.keys : FreshKeys();  // one pair per common object (§11.8)
     Status st = registry_.PublishCommon(image.fn, *image.plaintext, fresh.keys.ccciek.view(),
                                         fresh.keys.ccciek_iv.view());
     if (!st.ok()) {

@@ -44,6 +44,9 @@ struct CatalogImage {
   std::optional<storage::VersionField> target_hw;  // nullopt: any
   std::optional<storage::VersionField> target_sw;
   std::shared_ptr<const Bytes> plaintext;
+  // keys: kCommon only, the object's CCCIEK pair when the caller keeps one across restarts (a
+  // CAM keyed before a restart must still decrypt the object, §11.8); nullopt: drawn here.
+  std::optional<CommonImageKeys> keys;
 };
 
 // CatalogCampaign: what runs besides image delivery (§23 items 14, 21). Start one after the
@@ -77,9 +80,9 @@ class CampaignCatalog : public CampaignSource {
   CampaignCatalog& operator=(const CampaignCatalog&) = delete;
 
   // Publish adds `image`, replacing the one of the same kind and target. A common image is
-  // encrypted into the registry under a fresh CCCIEK pair (an object replaced under another fn
-  // is removed; transfers in progress keep theirs). Errors: bad fields, bad fn, a client type
-  // other than that of the other kind's image for the same target.
+  // encrypted into the registry under its `keys` or a fresh CCCIEK pair (an object replaced under
+  // another fn is removed; transfers in progress keep theirs). Errors: bad fields, bad fn, a client
+  // type other than that of the other kind's image for the same target.
   Status Publish(const CatalogImage& image);
   // Withdraw removes the image of that kind and target; false if there was none.
   bool Withdraw(ImageKind kind, const std::optional<storage::VersionField>& target_hw,

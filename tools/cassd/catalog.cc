@@ -45,7 +45,8 @@ std::array<uint8_t, 16> DsIp(const std::string& s) {
 Result<std::unique_ptr<control::CampaignCatalog>> BuildCatalog(const CassdConfig& config,
                                                                storage::AcStore& store,
                                                                control::AcService& ac,
-                                                               control::ImageRegistry& registry) {
+                                                               control::ImageRegistry& registry,
+                                                               CommonKeyFile& keys) {
   control::CampaignCatalog::Options options;
   options.cass_id = config.cass_id;
   auto catalog = control::CampaignCatalog::Create(store, ac, registry, std::move(options));
@@ -53,14 +54,17 @@ Result<std::unique_ptr<control::CampaignCatalog>> BuildCatalog(const CassdConfig
     return Error{catalog.error()};
   }
   for (const ImageConfig& i : config.images) {
-    if (Status s = PublishImage(**catalog, i); !s.ok()) {
+    if (Status s = PublishImage(**catalog, i, keys); !s.ok()) {
       return Error{s.error()};
     }
+  }
+  if (Status s = keys.Retain(); !s.ok()) {
+    return Error{s.error()};
   }
   return std::move(*catalog);
 }
 
-Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& i) {
+Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& i, CommonKeyFile& keys) {
   auto data = ReadImage(i.file);
   if (!data.ok()) {
     return Error{"image " + i.file + ": " + data.error()};
@@ -76,6 +80,9 @@ Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& i) {
   image.target_hw = i.target_hw;
   image.target_sw = i.target_sw;
   image.plaintext = *data;
+  if (Status s = keys.Assign(image); !s.ok()) {
+    return Error{"image " + i.file + ": " + s.error()};
+  }
   if (Status s = catalog.Publish(image); !s.ok()) {
     return Error{"image " + i.file + ": " + s.error()};
   }

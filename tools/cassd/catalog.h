@@ -16,21 +16,26 @@
 #include "control/image_registry.h"
 #include "crypto/result.h"
 #include "storage/ac_store.h"
+#include "tools/cassd/common_keys.h"
 #include "tools/cassd/config.h"
 
 namespace rcas::tools::cassd {
 
 // BuildCatalog reads every image file of `config` and publishes it (a common image is encrypted
-// once into `registry` under its own CCCIEK pair, §11.8). The error names the image's file.
-// `store`, `ac` and `registry` must outlive the catalog.
+// once into `registry` under its object's CCCIEK pair from `keys`, §11.8), then drops the kept
+// pairs of objects no longer configured. The error names the image's file. `store`, `ac` and
+// `registry` must outlive the catalog.
 Result<std::unique_ptr<control::CampaignCatalog>> BuildCatalog(const CassdConfig& config,
                                                                storage::AcStore& store,
                                                                control::AcService& ac,
-                                                               control::ImageRegistry& registry);
+                                                               control::ImageRegistry& registry,
+                                                               CommonKeyFile& keys);
 
 // PublishImage reads `image`'s file and publishes it into `catalog` (replacing the image of the
-// same kind and target). Any thread (CampaignCatalog::Publish is); the error names the file.
-Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& image);
+// same kind and target), a common one under its pair from `keys`. Any thread (CampaignCatalog::
+// Publish is), one call at a time (`keys` is not thread-safe); the error names the file.
+Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& image,
+                    CommonKeyFile& keys);
 
 // ImageFields describes `image` for the log and the control socket's `image list`.
 std::vector<std::pair<std::string_view, std::string>> ImageFields(const ImageConfig& image);

@@ -90,6 +90,7 @@ class CassDaemon : public dataplane::TransportSink {
   std::unique_ptr<control::AcService> ac_;
   std::unique_ptr<crypto::RsaBatcher> rsa_;
   control::ImageRegistry registry_;
+  std::unique_ptr<CommonKeyFile> common_keys_;  // CCCIEK pairs kept across restarts
   std::unique_ptr<dataplane::ImageServer> images_;
   std::unique_ptr<control::CampaignCatalog> catalog_;
   std::unique_ptr<ObservedCampaign> campaign_;  // the catalog, seen by the log

@@ -20,7 +20,12 @@ std::string Ports(const std::vector<uint16_t>& ports) {
 // OpenImages publishes every image into the catalog (common ones encrypted into the registry
 // now), gives the engine a publisher on the same registry, and starts the servers that read it.
 Status CassDaemon::OpenImages() {
-  auto catalog = BuildCatalog(config_, *store_, *ac_, registry_);
+  auto keys = CommonKeyFile::Open(config_.state_dir);
+  if (!keys.ok()) {
+    return Error{"[cass].state_dir: " + keys.error()};
+  }
+  common_keys_ = std::make_unique<CommonKeyFile>(std::move(*keys));
+  auto catalog = BuildCatalog(config_, *store_, *ac_, registry_, *common_keys_);
   if (!catalog.ok()) {
     return Error{"[images]: " + catalog.error()};
   }

@@ -84,7 +84,7 @@ void CassDaemon::ControlImage(uint64_t client, const std::vector<std::string>& w
   publish_client_ = client;
   publish_image_ = std::move(*image);
   publisher_thread_ = std::thread([this] {
-    publish_status_ = PublishImage(*catalog_, publish_image_);
+    publish_status_ = PublishImage(*catalog_, publish_image_, *common_keys_);
     const uint64_t one = 1;
     (void)!write(publish_done_fd_, &one, sizeof one);
   });
