@@ -52,6 +52,7 @@ void CassEngine::Send(const PeerRef& peer, Bytes bytes, bool close_after) {
 }
 
 void CassEngine::TakeOutput(std::vector<OutMessage>& out) {
+  FlushRsa();  // its refusals go out with this turn's answers
   for (OutMessage& m : out_) {
     out.push_back(std::move(m));
   }
@@ -129,6 +130,7 @@ void CassEngine::Tick(uint64_t now_ms) {
     OnTimer(payload);
   }
   c1_cache_.Expire(now_ms);
+  FlushRsa();  // the signatures of the AC answers drained above, in one take (C2)
 }
 
 void CassEngine::Arm(CassSession& s, uint64_t after_ms) {

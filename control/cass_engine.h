@@ -89,8 +89,13 @@ class CassEngine {
   void OnPeerClosed(uint64_t connection, uint64_t now_ms);
   // Tick drains the AC and RSA answers and fires the timers due at now_ms.
   void Tick(uint64_t now_ms);
-  // TakeOutput appends the messages to send, in order, and forgets them.
+  // TakeOutput appends the messages to send, in order, and forgets them (FlushRsa first).
   void TakeOutput(std::vector<OutMessage>& out);
+  // FlushRsa hands the RSA jobs staged since the last call (signatures, checks on the RSA
+  // threads) to the batcher at once, so one take of its worker gets them all; those past its
+  // capacity are answered 0x83 here. The loop calls it after each burst of OnMessage; Tick and
+  // TakeOutput call it too, so nothing staged outlives a loop turn (docs/cass-engine.md).
+  void FlushRsa();
 
   int ac_event_fd() const { return cq_->event_fd(); }
   int rsa_event_fd() const { return rsa_inbox_->event_fd; }
@@ -130,6 +135,11 @@ class CassEngine {
     std::vector<Verified> verified;
     int event_fd = -1;
   };
+  // StagedRsa names the owner of a job in rsa_staged_, for a refusal if the batcher is full.
+  struct StagedRsa {
+    uint64_t session = 0;  // a signature (SignAndSend)
+    uint64_t ticket = 0;   // a first request's checks (VerifyOnWorkers)
+  };
   enum TimerKind : uint64_t { kDeadline = 0, kRetransmit = 1 };
 
   // cass_engine.cc: plumbing.
@@ -150,6 +160,9 @@ class CassEngine {
                           const FirstRequest& req, const Verified& checked);
   void VerifyOnWorkers(const PeerRef& peer, ByteView message);
   void OnVerified(Verified& v);
+  bool TakeVerifying(uint64_t ticket, PendingFirst& pending, protocol::SignedMessage& m,
+                     FirstRequest& req);
+  void RefuseVerifying(uint64_t ticket);
   void ForgetVerifying(uint64_t connection);
   static protocol::DecodeError DecodeFirst(protocol::MessageType type, ByteView content,
                                            FirstRequest* out);
@@ -160,6 +173,8 @@ class CassEngine {
   void OnKeyMaterial(CassSession& s, AcResult& r);
   void SignAndSend(CassSession& s, protocol::MessageType type, ByteView content);
   void OnSigned(Signed& done);
+  // cass_rsa_flush.cc: a signature the full batcher refused in FlushRsa.
+  void RefuseUnsigned(uint64_t session);
   void OnCamReg(const PeerRef& peer, ByteView message, const protocol::Header& h);
   void OnCamRegAc(CassSession& s, const AcResult& r);
   // cass_renewal.cc: RenewInfo, RenewConfirm, PurchaseReport, LogRequest / LogResponse.
@@ -205,6 +220,8 @@ class CassEngine {
   std::vector<AcResult> ac_scratch_;
   std::vector<Signed> rsa_scratch_;
   std::vector<Verified> verify_scratch_;
+  crypto::RsaBatcher::Submission rsa_staged_;  // this turn's RSA jobs, queued by FlushRsa
+  std::vector<StagedRsa> staged_owners_;       // one per job in rsa_staged_
   std::unordered_map<uint64_t, PendingFirst> verifying_;        // by ticket
   std::map<crypto::Sha256Digest, uint64_t> verifying_digests_;  // duplicates while verifying
   uint64_t next_ticket_ = 1;

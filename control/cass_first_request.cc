@@ -191,35 +191,46 @@ void CassEngine::VerifyOnWorkers(const PeerRef& peer, ByteView message) {
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(inbox->event_fd, &one, sizeof one);
   };
-  if (!rsa_.TryRun(std::move(work))) {
-    counters_.Add(CassCounter::kRsaQueueFull);
-    protocol::SignedMessage m;
-    FirstRequest req;
-    if (protocol::ParseSigned(message, &m) == protocol::ProtectError::kOk &&
-        DecodeFirst(m.header.type, m.content, &req) == protocol::DecodeError::kNone) {
-      RefuseFirst(peer, nullptr, req.session_id, m.header.nonce, m.header.type, StatusCode::kBusy);
-    }
-    return;
-  }
+  rsa_staged_.Run(std::move(work));  // queued by FlushRsa with the turn's signatures
+  staged_owners_.push_back({0, ticket});
   verifying_.emplace(ticket, PendingFirst{peer, Bytes(message.begin(), message.end()), digest});
   verifying_digests_.emplace(digest, ticket);
 }
 
-void CassEngine::OnVerified(Verified& v) {
-  auto it = verifying_.find(v.ticket);
+// TakeVerifying removes the first request of `ticket` from the ones being checked and parses it
+// again into `m` and `req` (views into `pending`); false when it is gone (TCP closed meanwhile).
+bool CassEngine::TakeVerifying(uint64_t ticket, PendingFirst& pending, protocol::SignedMessage& m,
+                               FirstRequest& req) {
+  auto it = verifying_.find(ticket);
   if (it == verifying_.end()) {
-    return;  // its TCP connection closed meanwhile
+    return false;
   }
-  PendingFirst pending = std::move(it->second);
+  pending = std::move(it->second);
   verifying_.erase(it);
   verifying_digests_.erase(pending.digest);
+  // It parsed before it was queued, so this cannot fail.
+  return protocol::ParseSigned(pending.message, &m) == protocol::ProtectError::kOk &&
+         DecodeFirst(m.header.type, m.content, &req) == protocol::DecodeError::kNone;
+}
+
+void CassEngine::OnVerified(Verified& v) {
+  PendingFirst pending;
   protocol::SignedMessage m;
   FirstRequest req;
-  if (protocol::ParseSigned(pending.message, &m) != protocol::ProtectError::kOk ||
-      DecodeFirst(m.header.type, m.content, &req) != protocol::DecodeError::kNone) {
-    return;  // cannot happen: it parsed before it was queued
+  if (TakeVerifying(v.ticket, pending, m, req)) {
+    FinishFirstRequest(pending.peer, pending.message, m, req, v);
   }
-  FinishFirstRequest(pending.peer, pending.message, m, req, v);
+}
+
+// RefuseVerifying answers 0x83 to a first request whose checks the full batcher refused.
+void CassEngine::RefuseVerifying(uint64_t ticket) {
+  PendingFirst pending;
+  protocol::SignedMessage m;
+  FirstRequest req;
+  if (TakeVerifying(ticket, pending, m, req)) {
+    RefuseFirst(pending.peer, nullptr, req.session_id, m.header.nonce, m.header.type,
+                StatusCode::kBusy);
+  }
 }
 
 // ForgetVerifying drops the first requests of a closed TCP connection still being checked.

@@ -124,8 +124,8 @@ void CassEngine::OnKeyMaterial(CassSession& s, AcResult& r) {
   RefuseFirst(s.peer, &s, s.session_id, s.first_nonce, s.first_type, StatusCode::kBusy);
 }
 
-// SignAndSend queues H || C on the RSA batcher (the engine never runs a private-key operation);
-// OnSigned sends the result.
+// SignAndSend stages H || C for the RSA batcher (the engine never runs a private-key operation);
+// FlushRsa queues it with the turn's other jobs, OnSigned sends the result.
 void CassEngine::SignAndSend(CassSession& s, MessageType type, ByteView content) {
   Bytes part(protocol::kHeaderLen);
   protocol::WriteHeader(protocol::MakeHeader(type, content.size(), s.first_nonce), part.data());
@@ -143,11 +143,8 @@ void CassEngine::SignAndSend(CassSession& s, MessageType type, ByteView content)
     uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(inbox->event_fd, &one, sizeof one);
   };
-  if (!rsa_.TrySign(config_.cass_key, std::move(part), std::move(done))) {
-    counters_.Add(CassCounter::kRsaQueueFull);
-    RefuseFirst(s.peer, &s, s.session_id, s.first_nonce, s.first_type, StatusCode::kBusy);
-    return;
-  }
+  rsa_staged_.Sign(config_.cass_key, std::move(part), std::move(done));  // queued by FlushRsa
+  staged_owners_.push_back({s.id, 0});
   ++s.pending_async;
   s.state = SessionState::kSigning;
   Arm(s, config_.timeouts.ac_ms);

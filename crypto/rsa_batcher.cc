@@ -57,6 +57,38 @@ bool RsaBatcher::Push(Job job) {
   return true;
 }
 
+RsaBatcher::Submission::Submission() = default;
+RsaBatcher::Submission::~Submission() = default;
+RsaBatcher::Submission::Submission(Submission&&) noexcept = default;
+RsaBatcher::Submission& RsaBatcher::Submission::operator=(Submission&&) noexcept = default;
+
+void RsaBatcher::Submission::Sign(std::shared_ptr<const RsaBatchKey> key, Bytes msg,
+                                  SignDone done) {
+  jobs_.push_back(Job{std::move(key), std::move(msg), std::move(done), nullptr, nullptr});
+}
+
+void RsaBatcher::Submission::Run(std::function<void()> work) {
+  jobs_.push_back(Job{nullptr, {}, nullptr, nullptr, std::move(work)});
+}
+
+size_t RsaBatcher::TrySubmit(Submission& s) {
+  size_t queued = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    while (!stopping_ && queued < s.jobs_.size() && queue_.size() < capacity_) {
+      queue_.push_back(std::move(s.jobs_[queued++]));
+    }
+  }
+  s.jobs_.clear();
+  // A woken worker takes up to kIfmaLanes jobs; more wakes would only find the queue empty.
+  constexpr size_t kLanes = kIfmaLanes;
+  const size_t wakes = std::min<size_t>((queued + kLanes - 1) / kLanes, workers_);
+  for (size_t i = 0; i < wakes; ++i) {
+    ready_.notify_one();
+  }
+  return queued;
+}
+
 RsaBatcher::Stats RsaBatcher::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;

@@ -21,6 +21,8 @@
 namespace rcas::crypto {
 
 class RsaBatcher {
+  struct Job;
+
  public:
   // Completions run on a worker thread; they should only post the answer (e.g. onto a ring).
   using SignDone = std::function<void(Bytes signature)>;
@@ -52,6 +54,29 @@ class RsaBatcher {
   // TryRun queues other public-key work for the same threads (the CASS's certificate and
   // signature checks); it runs after the batch it was taken with. False when full. Thread-safe.
   bool TryRun(std::function<void()> work);
+
+  // Submission gathers jobs on one thread (not thread-safe) for TrySubmit, so that they reach
+  // the queue together: a caller with several jobs per event-loop turn (the CASS engine) gets
+  // them into one take instead of waking a worker for each (docs/cass-engine.md).
+  class Submission {
+   public:
+    Submission();
+    ~Submission();
+    Submission(Submission&&) noexcept;
+    Submission& operator=(Submission&&) noexcept;
+    void Sign(std::shared_ptr<const RsaBatchKey> key, Bytes msg, SignDone done);
+    void Run(std::function<void()> work);
+    size_t size() const { return jobs_.size(); }
+    bool empty() const { return jobs_.empty(); }
+
+   private:
+    friend class RsaBatcher;
+    std::vector<Job> jobs_;
+  };
+  // TrySubmit queues the submission's jobs in order under one lock and wakes one worker per
+  // kernel batch; it empties `s`. Past the capacity it queues a prefix: the return value is how
+  // many jobs were queued, and the caller refuses the others. Thread-safe.
+  size_t TrySubmit(Submission& s);
 
   Stats stats() const;
 

@@ -129,6 +129,7 @@ uint64_t CassDaemon::LiveSessions() const {
 
 void CassDaemon::Poll(uint64_t now_ms, std::vector<control::OutMessage>& out,
                       std::vector<Bytes>& announcements) {
+  engine_->FlushRsa();  // the burst's signatures reach the RSA worker in one take
   if (tick_due_ || now_ms >= next_tick_ms_) {
     engine_->Tick(now_ms);
     tick_due_ = false;
