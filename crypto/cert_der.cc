@@ -40,6 +40,11 @@ bool DerCursor::Read(uint8_t tag, ByteView* contents, ByteView* element) {
   return true;
 }
 
+bool ReadSole(ByteView in, uint8_t tag, ByteView* contents) {
+  DerCursor c(in);
+  return c.Read(tag, contents) && c.empty();
+}
+
 bool ReadMinimalInteger(DerCursor& in, ByteView* contents) {
   if (!in.Read(kDerInteger, contents) || contents->empty()) {
     return false;

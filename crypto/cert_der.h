@@ -2,6 +2,8 @@
 // DerCursor is the strict DER reader of the certificate fast path (cert_fast.cc), a cursor in
 // the style of BoringSSL's CBS: one-octet tags, definite lengths in their shortest form, no
 // octet past the view. Anything else fails, and the caller falls back to OpenSSL's parser.
+// (protocol/der_reader.h reads BER with the receiver rules of PROFILE §7.2 and sits above
+// crypto/; certificates need DER only.)
 
 #include <cstdint>
 
@@ -38,6 +40,9 @@ class DerCursor {
  private:
   ByteView in_;
 };
+
+// ReadSole reads `in` as exactly one element of `tag` and gives its value octets.
+bool ReadSole(ByteView in, uint8_t tag, ByteView* contents);
 
 // ReadMinimalInteger reads an INTEGER in its shortest two's-complement form (any sign).
 bool ReadMinimalInteger(DerCursor& in, ByteView* contents);

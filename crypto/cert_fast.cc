@@ -73,11 +73,7 @@ bool ReadSubject(DerCursor& tbs, Leaf* leaf) {
     ByteView attribute;
     ByteView type;
     ByteView value;
-    if (!rdns.Read(kDerSet, &rdn)) {
-      return false;
-    }
-    DerCursor one(rdn);
-    if (!one.Read(kDerSequence, &attribute) || !one.empty()) {
+    if (!rdns.Read(kDerSet, &rdn) || !ReadSole(rdn, kDerSequence, &attribute)) {
       return false;
     }
     DerCursor a(attribute);
@@ -109,8 +105,7 @@ bool ReadRsaSpki(DerCursor& tbs, Leaf* leaf) {
       bits.empty() || bits[0] != 0) {
     return false;
   }
-  DerCursor k(bits.subspan(1));
-  if (!k.Read(kDerSequence, &key) || !k.empty()) {
+  if (!ReadSole(bits.subspan(1), kDerSequence, &key)) {
     return false;
   }
   DerCursor rsa(key);
@@ -136,11 +131,8 @@ bool ReadBasicConstraints(DerCursor& value, bool* ca) {
 bool ReadExtensions(DerCursor& tbs, Leaf* leaf) {
   ByteView wrapper;
   ByteView list;
-  if (!tbs.Read(kDerExplicit3, &wrapper)) {
-    return false;
-  }
-  DerCursor w(wrapper);
-  if (!w.Read(kDerSequence, &list) || !w.empty() || list.empty()) {
+  if (!tbs.Read(kDerExplicit3, &wrapper) || !ReadSole(wrapper, kDerSequence, &list) ||
+      list.empty()) {
     return false;
   }
   DerCursor extensions(list);
@@ -203,11 +195,10 @@ bool ReadTbs(ByteView tbs_contents, ByteView issuer, Leaf* leaf) {
 
 // ReadLeaf reads Certificate {tbsCertificate, signatureAlgorithm, signatureValue}.
 bool ReadLeaf(ByteView der, ByteView issuer, Leaf* leaf) {
-  DerCursor in(der);
   ByteView cert;
   ByteView tbs_contents;
   ByteView signature;
-  if (!in.Read(kDerSequence, &cert) || !in.empty()) {
+  if (!ReadSole(der, kDerSequence, &cert)) {
     return false;
   }
   DerCursor c(cert);

@@ -90,15 +90,14 @@ void ExpectSame(const R& fast, const R& reference, ByteView cert, const char* wh
 inline const VectorPki& VectorPki::Get() {
   static const VectorPki* pki = [] {
     using rcas::testing::ReadFile;
-    TrustAnchor root =
+    TrustAnchor anchor =
         internal::Must(TrustAnchor::FromPem(ReadFile("vectors/pki/ac-root.cert.pem")));
-    RsaPrivateKey root_key =
+    RsaPrivateKey anchor_key =
         internal::Must(RsaPrivateKey::FromPem(ReadFile("vectors/pki/ac-root.key.pem")));
-    RsaPrivateKey cam_key =
-        internal::Must(RsaPrivateKey::FromPem(ReadFile("vectors/pki/cam.key.pem")));
-    CertIssuer issuer = internal::Must(CertIssuer::Create(root, root_key));
-    Bytes cam = internal::Must(CertificatePemToDer(ReadFile("vectors/pki/cam.cert.pem")));
-    return new VectorPki{root, root_key, cam_key, issuer, cam};
+    RsaPrivateKey cam = internal::Must(RsaPrivateKey::FromPem(ReadFile("vectors/pki/cam.key.pem")));
+    CertIssuer signer = internal::Must(CertIssuer::Create(anchor, anchor_key));
+    Bytes cert = internal::Must(CertificatePemToDer(ReadFile("vectors/pki/cam.cert.pem")));
+    return new VectorPki{anchor, anchor_key, cam, signer, cert};
   }();
   return *pki;
 }

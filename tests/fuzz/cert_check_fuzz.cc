@@ -27,26 +27,24 @@ std::string ReadData(const char* name) {
   return ss.str();
 }
 
+// Load parses a file of the test PKI once; the target cannot run without it.
+template <typename T, typename Parse>
+const T& Load(const char* name, Parse parse) {
+  auto parsed = parse(ReadData(name));
+  if (!parsed.ok()) {
+    std::abort();
+  }
+  return *new T(std::move(parsed.value()));
+}
+
 const TrustAnchor& Root() {
-  static const TrustAnchor* root = [] {
-    auto anchor = TrustAnchor::FromPem(ReadData("ac-root.cert.pem"));
-    if (!anchor.ok()) {
-      std::abort();
-    }
-    return new TrustAnchor(std::move(anchor.value()));
-  }();
-  return *root;
+  static const TrustAnchor& root = Load<TrustAnchor>("ac-root.cert.pem", TrustAnchor::FromPem);
+  return root;
 }
 
 const RsaPrivateKey& RootKey() {
-  static const RsaPrivateKey* key = [] {
-    auto k = RsaPrivateKey::FromPem(ReadData("ac-root.key.pem"));
-    if (!k.ok()) {
-      std::abort();
-    }
-    return new RsaPrivateKey(std::move(k.value()));
-  }();
-  return *key;
+  static const RsaPrivateKey& key = Load<RsaPrivateKey>("ac-root.key.pem", RsaPrivateKey::FromPem);
+  return key;
 }
 
 template <typename R>
