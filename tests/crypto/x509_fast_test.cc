@@ -105,7 +105,9 @@ TEST(CertFastPath, ValiditySerialNumberNamesAndKeySizes) {
                            "0102030405060708 ",
                            "01020304050607G8",
                            "0000000A",
-                           "0102 304050607"};
+                           "0102 304050607",
+                           "01020304050607@8",
+                           "0102030405*60708"};
   for (const char* serial : serials) {
     CertSpec spec = CamCertSpec(kVectorCamId, "RCAS conformance test", {0, 4102444800});
     spec.serial_number = serial;
