@@ -158,6 +158,7 @@ void AcBatch::Authenticate(const AcRequest& req, AcResult& out) {
     if (states_.contains(req.cam_id)) {
       committed_.push_back(index_);
     }
+    out.pending_retry = true;
   } else {
     Fail(out, StatusCode::kAcRefused, outcome.refusal);
     return;

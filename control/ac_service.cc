@@ -173,6 +173,7 @@ void AcService::Run(Worker& w) {
       c.pairings_made += committed ? decide.pairings_made() : 0;
       for (const AcResult& r : results) {
         c.accepted += r.ok ? 1 : 0;
+        c.c1_pending_retries += r.ok && r.pending_retry ? 1 : 0;
         c.refused[static_cast<size_t>(r.refusal)] += r.ok ? 0 : 1;
         c.errors += !r.ok && r.status == protocol::StatusCode::kBusy ? 1 : 0;
       }
@@ -195,6 +196,7 @@ AcCounters AcService::counters() const {
     std::lock_guard lock(w->mu);
     sum.requests += w->counters.requests;
     sum.accepted += w->counters.accepted;
+    sum.c1_pending_retries += w->counters.c1_pending_retries;
     for (size_t i = 0; i < kRefusalCount; ++i) {
       sum.refused[i] += w->counters.refused[i];
     }

@@ -49,14 +49,15 @@ class CompletionQueue {
 struct AcOptions {
   AnnexCPolicy policy;
   size_t workers = 1;
-  size_t queue_capacity = 1 << 16;  // per worker
-  size_t max_batch = 256;           // decisions per group commit
+  size_t queue_capacity = 1 << 16;   // per worker
+  size_t max_batch = 256;            // decisions per group commit
   std::function<uint64_t()> now_ms;  // default: the system clock
 };
 
 struct AcCounters {
   uint64_t requests = 0;
   uint64_t accepted = 0;
+  uint64_t c1_pending_retries = 0;  // of those, retries of a pending C1 commit (no write)
   uint64_t refused[kRefusalCount] = {};
   uint64_t errors = 0;   // storage failures (answered 0x83)
   uint64_t commits = 0;  // group commits

@@ -59,7 +59,8 @@ struct AcResult {
   bool ok = false;
   protocol::StatusCode status = protocol::StatusCode::kIdValidationFail;  // when !ok
   Refusal refusal = Refusal::kNone;
-  std::string error;  // storage or internal failure (status kBusy), for the log
+  bool pending_retry = false;  // accepted as a retry of a pending C1 commit (annex_c.h)
+  std::string error;           // storage or internal failure (status kBusy), for the log
 
   // kNormalKeyRequest
   std::array<std::array<uint8_t, kRandAcLen>, kTriplets> rand_ac{};

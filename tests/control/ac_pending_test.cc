@@ -100,11 +100,13 @@ TEST_F(AcPendingTest, RetryOfAPendingCommitIsServedWithoutMovingTheRecord) {
   EXPECT_TRUE(retry.ok) << RefusalName(retry.refusal);
   EXPECT_EQ(StateOf(0), committed) << "the 24 h run from the commit";
   EXPECT_EQ(ac->counters().commits, commits) << "a pending retry writes nothing";
+  EXPECT_EQ(ac->counters().c1_pending_retries, 1u);
 
   AcRequest beside = Request(Kind::kNormalCamReg, 0);  // sole_session false: a rival is live
   EXPECT_EQ(ac->Call(beside).refusal, Refusal::kSuspectedClone);
   now_ms_ = committed.updated_unix_ms + kC1PendingMs;
   EXPECT_EQ(ac->Call(Retry(Kind::kNormalCamReg, 0)).refusal, Refusal::kSuspectedClone);
+  EXPECT_EQ(ac->counters().c1_pending_retries, 1u);
 }
 
 TEST_F(AcPendingTest, FastModeRetryGetsAFreshAk) {

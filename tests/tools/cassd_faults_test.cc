@@ -150,7 +150,8 @@ class CassdFaultsTest : public CassdTest {
   }
   // ExpectAcConsistent checks the store after the stop against the daemon's `logs`: CAMs
   // [first, first + count) are in service, a CAM has an installation record exactly when a
-  // renewal was logged for it, and no Status 0x80 (Annex C refusal, §16.4) or 0x01 was sent.
+  // renewal was logged for it (and then no pending C1 commit), and no Status 0x80 (Annex C refusal,
+  // §16.4) or 0x01 was sent.
   void ExpectAcConsistent(int first, int count, const std::string& logs) {
     EXPECT_EQ(logs.find("code=0x80"), std::string::npos) << logs;
     EXPECT_EQ(logs.find("code=0x01"), std::string::npos) << logs;
@@ -163,6 +164,9 @@ class CassdFaultsTest : public CassdTest {
       const bool logged = logs.find("event=renewal cam_id=" + lower) != std::string::npos;
       const bool stored = Ac("reports " + id).find("installed") != std::string::npos;
       EXPECT_EQ(stored, logged) << id;
+      if (stored) {  // the installation ended any pending mode C1 commit (docs/ac-service.md)
+        EXPECT_NE(show.find("c1Pending        no"), std::string::npos) << show;
+      }
     }
   }
   std::string Ac(const std::string& args) {
@@ -246,13 +250,12 @@ TEST_F(CassdFaultsTest, SigkillWithSessionsLiveThenRestartEveryCamRetriesAndComp
   RunKill("C2");
 }
 
-// Mode C1 (the default): FAILS today, a finding. The C1 cache of AC results that §16.5 relies
-// on for retries lives in the daemon's memory, so after the restart a CAM whose CAMReg the AC
-// committed before the kill re-registers at the AC itself with the same deliverVersion in the
-// same zone and is refused as a suspected clone (0x80; the CAM then backs off for >= 1 h, §14.1).
-// Enable when the cache (or the AC's view of an unconfirmed registration) survives a restart.
-TEST_F(CassdFaultsTest,
-       DISABLED_SigkillWithSessionsLiveThenRestartEveryCamRetriesAndCompletesInModeC1) {
+// Mode C1 (the default): the C1 cache of AC results that §16.5 relies on for retries lives in
+// the daemon's memory and is gone after the restart, so a CAM whose CAMReg the AC committed
+// before the kill re-registers at the AC itself with the same deliverVersion in the same zone.
+// The AC serves it as a retry of its pending C1 commit (docs/ac-service.md) instead of refusing
+// it as a suspected clone (0x80, then a backoff of >= 1 h, §14.1).
+TEST_F(CassdFaultsTest, SigkillWithSessionsLiveThenRestartEveryCamRetriesAndCompletesInModeC1) {
   RunKill("C1");
 }
 

@@ -245,6 +245,31 @@ void CassdTest::EstablishNormal(control::testing::TestCam& cam, CamSocket& sock)
   ASSERT_TRUE(cam.AcceptCamRegConfirm(confirm)) << "no CAMRegConfirm; log:\n" << Log();
 }
 
+void CassdTest::EstablishAndInstall(control::testing::TestCam& cam, size_t i, CamSocket& sock) {
+  EstablishNormal(cam, sock);
+  if (::testing::Test::HasFatalFailure()) {
+    return;
+  }
+  const Bytes renew = sock.Recv();
+  ASSERT_GE(renew.size(), 16u) << "no RenewInfo; log:\n" << Log();
+  sock.Send(cam.RenewConfirm(LoadBe64(renew.data() + 6), true));
+  ASSERT_TRUE(
+      WaitForLog("event=renewal cam_id=" + ToHex(shared_->cams[i].cam_id) + " outcome=installed"))
+      << Log();
+}
+
+void CassdTest::ExpectCloneRefused(size_t i) {
+  auto clone = Cam(i);
+  CamSocket udp(false, port_);
+  KeyNormal(clone, udp);
+  if (::testing::Test::HasFatalFailure()) {
+    return;
+  }
+  udp.Send(clone.CamReg());
+  EXPECT_TRUE(IsStatus(clone, udp.Recv(), 0x80, true, clone.cam_reg_nonce(), clone.session_id()))
+      << Log();
+}
+
 void CassdTest::ExpectServed(size_t i, bool tcp) {
   auto cam = Cam(i);
   CamSocket sock(tcp, port_);

@@ -121,6 +121,12 @@ class CassdTest : public ::testing::Test {
   // EstablishNormal goes on to CAMRegConfirm.
   void KeyNormal(control::testing::TestCam& cam, CamSocket& sock);
   void EstablishNormal(control::testing::TestCam& cam, CamSocket& sock);
+  // EstablishAndInstall goes on to confirm the RenewInfo that follows with TRUE (OneImage
+  // config) and waits for the daemon's renewal line of CAM `i`.
+  void EstablishAndInstall(control::testing::TestCam& cam, size_t i, CamSocket& sock);
+  // ExpectCloneRefused: CAM `i` from a fresh UDP port gets its KeyResponse (stage 1 commits
+  // nothing), then keyed 0x80 for its CAMReg (Annex C third check, §16.4).
+  void ExpectCloneRefused(size_t i);
   // ExpectServed: CAM `i` registers in normal mode from a fresh UDP or TCP socket, proving the
   // daemon still serves other CAMs after whatever the test did.
   void ExpectServed(size_t i, bool tcp = false);

@@ -116,6 +116,7 @@ TEST_F(RcasctlAc, ProvisionsInspectsAndChangesCams) {
   ASSERT_EQ(Run("ac set-state" + db_ + " " + kCam + " service"), 0) << err_;
   EXPECT_EQ(out_, std::string("CAM ") + kCam + ": state set to service\n");
   EXPECT_EQ(Show()["state"]["state"], "service");
+  EXPECT_EQ(Show()["state"]["c1_pending"], false);  // set by hand, not a pending C1 commit
   // Re-provisioning never resets a CAM in service.
   ASSERT_EQ(Run("ac ingest" + db_ + " " + prov_), 0) << err_;
   EXPECT_EQ(Show()["state"]["state"], "service");

@@ -117,6 +117,7 @@ std::string CassDaemon::ControlStatus() {
   const control::AcCounters ac = ac_->counters();
   LogFields ac_fields = {{"requests", std::to_string(ac.requests)},
                          {"accepted", std::to_string(ac.accepted)},
+                         {"c1_pending_retries", std::to_string(ac.c1_pending_retries)},
                          {"errors", std::to_string(ac.errors)},
                          {"commits", std::to_string(ac.commits)},
                          {"pairings_made", std::to_string(ac.pairings_made)},

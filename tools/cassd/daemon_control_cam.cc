@@ -51,6 +51,7 @@ Result<std::string> CamLine(const storage::AcStore& store, const crypto::CamId& 
              {"cas_image_version", s.image_set ? std::to_string(s.cas_image_version) : "none"},
              {"cass_id", s.image_set ? ToHex(s.cass_id) : "none"},
              {"auth_count", std::to_string(s.auth_count)},
+             {"c1_pending", s.c1_pending ? "true" : "false"},
              {"updated_unix_ms", std::to_string(s.updated_unix_ms)}});
 }
 

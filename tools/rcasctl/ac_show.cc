@@ -81,6 +81,7 @@ json StateJson(const std::optional<CamState>& stored) {
   j["sw"] = s.versions_set ? json(ToHex(s.sw)) : json();
   j["cas_image_version"] = s.image_set ? json(s.cas_image_version) : json();
   j["cass_id"] = s.image_set ? json(crypto::UpperHex(s.cass_id)) : json();
+  j["c1_pending"] = s.c1_pending;
   j["updated_unix_ms"] = s.updated_unix_ms != 0 ? json(s.updated_unix_ms) : json();
   return j;
 }
@@ -106,6 +107,8 @@ void PrintText(const CamFacts& f) {
             s.image_set ? std::to_string(s.cas_image_version) : std::string("none"));
   PrintLine("cassId", s.image_set ? crypto::UpperHex(s.cass_id) : std::string("none"));
   PrintLine("authCount", std::to_string(s.auth_count));
+  PrintLine("c1Pending",
+            s.c1_pending ? "yes (mode C1 commit, no installation reported yet)" : "no");
   PrintLine("updated", s.updated_unix_ms != 0 ? UtcTime(s.updated_unix_ms) : "never");
   PrintLine("reports", std::to_string(f.reports));
 }
