@@ -74,8 +74,8 @@ bool ReadCertTime(DerCursor& in, int64_t* unix_seconds) {
       second > 59) {
     return false;
   }
-  *unix_seconds =
-      DaysFromCivil(year, month, day) * kSecondsPerDay + hour * 3600 + minute * 60 + second;
+  *unix_seconds = DaysFromCivil(year, month, day) * kSecondsPerDay + int64_t{hour} * 3600 +
+                  int64_t{minute} * 60 + second;
   return true;
 }
 

@@ -19,21 +19,21 @@ namespace {
 
 using Edit = std::function<bool(X509*)>;
 
-const char* const kVectorCerts[] = {"ac-root",
-                                    "cam",
-                                    "cass",
-                                    "bad-cam-ca",
-                                    "bad-cam-expired",
-                                    "bad-cam-no-keyencipherment",
-                                    "bad-cam-other-id",
-                                    "bad-cam-short-serial",
-                                    "bad-cam-wrong-signer",
-                                    "bad-cass-other-id"};
+constexpr const char* kVectorCerts[] = {"ac-root",
+                                        "cam",
+                                        "cass",
+                                        "bad-cam-ca",
+                                        "bad-cam-expired",
+                                        "bad-cam-no-keyencipherment",
+                                        "bad-cam-other-id",
+                                        "bad-cam-short-serial",
+                                        "bad-cam-wrong-signer",
+                                        "bad-cass-other-id"};
 
 // Edge times of the vector windows (2025-01-01 .. 2049-12-31T23:59:59, expired 2000 .. 2001).
-const int64_t kTimes[] = {kInside,    1735689600, 1735689599,   2524607999,
-                          2524608000, 946684800,  978307200,    978307201,
-                          0,          -1,         253402300799, 253402300800};
+constexpr int64_t kTimes[] = {kInside,    1735689600, 1735689599,   2524607999,
+                              2524608000, 946684800,  978307200,    978307201,
+                              0,          -1,         253402300799, 253402300800};
 
 Bytes VectorDer(const std::string& name) {
   return *CertificatePemToDer(rcas::testing::ReadFile("vectors/pki/" + name + ".cert.pem"));
@@ -129,7 +129,7 @@ TEST(CertFastPath, ValiditySerialNumberNamesAndKeySizes) {
 bool AddExtension(X509* x, const char* oid, bool critical) {
   ASN1_OBJECT* obj = OBJ_txt2obj(oid, 1);
   ASN1_OCTET_STRING* value = ASN1_OCTET_STRING_new();
-  const unsigned char kNull[] = {0x05, 0x00};
+  constexpr unsigned char kNull[] = {0x05, 0x00};
   X509_EXTENSION* ext = nullptr;
   bool ok = obj != nullptr && value != nullptr && ASN1_OCTET_STRING_set(value, kNull, 2) == 1 &&
             (ext = X509_EXTENSION_create_by_OBJ(nullptr, obj, critical ? 1 : 0, value)) &&
@@ -162,8 +162,8 @@ struct NamedEdit {
 };
 
 std::vector<NamedEdit> Edits() {
-  const int kUtf8 = MBSTRING_UTF8;
-  const int kPrintable = V_ASN1_PRINTABLESTRING;
+  constexpr int kUtf8 = MBSTRING_UTF8;
+  constexpr int kPrintable = V_ASN1_PRINTABLESTRING;
   const std::string org = "RCAS conformance test";
   const std::string hex = "0102030405060708";
   return {
