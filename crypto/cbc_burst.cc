@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "crypto/burst_scratch.h"
+#include "crypto/cbc_vaes.h"
 
 namespace rcas::crypto {
 
@@ -39,12 +40,64 @@ bool Valid(const CbcChunk& c) {
 
 }  // namespace
 
-size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks) noexcept {
+struct CbcBurstRun {
+  static bool MultiBuffer(MbManager& mb, CbcChunk* run, uint32_t n, size_t bytes) noexcept;
+  static void Vaes(MbManager& mb, CbcChunk* run, uint32_t n) noexcept;
+};
+
+// MultiBuffer encrypts the run's chunks `run[owner[k]]` in one IPsec-MB
+// burst; false on an engine error (nothing marked ok).
+bool CbcBurstRun::MultiBuffer(MbManager& mb, CbcChunk* run, uint32_t n, size_t bytes) noexcept {
   BurstScratch& s = mb.scratch();
+  for (uint32_t k = 0; k < n; ++k) {
+    CbcChunk& c = run[s.owner[k]];
+    IMB_JOB& j = s.jobs[k];
+    j.src = c.in;
+    j.dst = c.out;
+    j.cipher_start_src_offset_in_bytes = 0;
+    j.msg_len_to_cipher_in_bytes = c.len;
+    j.iv = c.stream->iv_;
+    j.iv_len_in_bytes = kAesBlock;
+    j.enc_keys = c.stream->enc_keys_;
+    j.dec_keys = c.stream->dec_keys_;
+    j.key_len_in_bytes = IMB_KEY_128_BYTES;
+    j.cipher_mode = IMB_CIPHER_CBC;
+    j.hash_alg = IMB_AUTH_NULL;
+  }
+  if (IMB_SUBMIT_CIPHER_BURST(mb.ForCipher(n, bytes / n), s.jobs.data(), n, IMB_CIPHER_CBC,
+                              IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES) != n) {
+    return false;
+  }
+  for (uint32_t k = 0; k < n; ++k) {
+    CbcChunk& c = run[s.owner[k]];
+    std::memcpy(c.stream->iv_, c.out + c.len - kAesBlock, kAesBlock);
+  }
+  return true;
+}
+
+// Vaes encrypts the run in groups of 16 lanes, longest chunks first, so
+// that a group's lanes have near-equal lengths (a group costs its longest).
+void CbcBurstRun::Vaes(MbManager& mb, CbcChunk* run, uint32_t n) noexcept {
+  uint16_t* owner = mb.scratch().owner.data();
+  std::sort(owner, owner + n, [run](uint16_t a, uint16_t b) { return run[a].len > run[b].len; });
+  VaesLane lanes[kVaesLanes];
+  for (uint32_t g = 0; g < n; g += kVaesLanes) {
+    const uint32_t m = std::min<uint32_t>(kVaesLanes, n - g);
+    for (uint32_t k = 0; k < m; ++k) {
+      CbcChunk& c = run[owner[g + k]];
+      lanes[k] = {c.stream->enc_keys_, c.stream->iv_, c.in, c.out, c.len};
+    }
+    VaesCbcEncrypt({lanes, m});
+  }
+}
+
+size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks, CbcEngine engine) noexcept {
+  BurstScratch& s = mb.scratch();
+  const bool vaes = engine == CbcEngine::kAuto && VaesCbcAvailable();
   size_t pos = 0;
   while (pos < chunks.size()) {
-    // One IPsec-MB burst: a run of chunks with no stream twice, because every
-    // lane reads its stream's IV before any lane writes it back.
+    // One run: chunks with no stream twice, because every lane reads its
+    // stream's IV before any lane writes it back.
     uint32_t n = 0;
     size_t bytes = 0;
     size_t end = pos;
@@ -61,28 +114,17 @@ size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks) noexcept {
       if (repeated) {
         break;
       }
-      IMB_JOB& j = s.jobs[n];
-      j.src = c.in;
-      j.dst = c.out;
-      j.cipher_start_src_offset_in_bytes = 0;
-      j.msg_len_to_cipher_in_bytes = c.len;
-      j.iv = c.stream->iv_;
-      j.iv_len_in_bytes = kAesBlock;
-      j.enc_keys = c.stream->enc_keys_;
-      j.dec_keys = c.stream->dec_keys_;
-      j.key_len_in_bytes = IMB_KEY_128_BYTES;
-      j.cipher_mode = IMB_CIPHER_CBC;
-      j.hash_alg = IMB_AUTH_NULL;
       s.owner[n++] = static_cast<uint16_t>(end - pos);
       bytes += c.len;
     }
-    const bool done =
-        n == 0 || IMB_SUBMIT_CIPHER_BURST(mb.ForCipher(n, bytes / n), s.jobs.data(), n,
-                                          IMB_CIPHER_CBC, IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES) == n;
+    bool done = true;
+    if (n > 0 && vaes) {
+      CbcBurstRun::Vaes(mb, &chunks[pos], n);
+    } else if (n > 0) {
+      done = CbcBurstRun::MultiBuffer(mb, &chunks[pos], n, bytes);
+    }
     for (uint32_t k = 0; k < n && done; ++k) {
-      CbcChunk& c = chunks[pos + s.owner[k]];
-      std::memcpy(c.stream->iv_, c.out + c.len - kAesBlock, kAesBlock);
-      c.ok = true;
+      chunks[pos + s.owner[k]].ok = true;
     }
     pos = end;
   }

@@ -17,6 +17,13 @@
 namespace rcas::crypto {
 
 struct CbcChunk;
+struct CbcBurstRun;  // crypto/cbc_burst.cc: the two engines of EncryptBurst
+
+// CbcEngine picks EncryptBurst's code path. kAuto: the 16-lane VAES kernel
+// (crypto/cbc_vaes.h) where the CPU has AVX512F + VAES, else IPsec-MB.
+// kMultiBuffer: IPsec-MB always, the reference that the differential test and
+// the benchmark hold the VAES path against.
+enum class CbcEngine : uint8_t { kAuto, kMultiBuffer };
 
 // CbcStream is one encryption stream: the expanded key and the running IV
 // (the last ciphertext block so far), so that successive chunks chain as one
@@ -39,7 +46,7 @@ class alignas(64) CbcStream {
   const uint8_t* iv() const { return iv_; }
 
  private:
-  friend size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks) noexcept;
+  friend struct CbcBurstRun;
 
   alignas(16) uint8_t enc_keys_[kAesScheduleLen] = {};
   alignas(16) uint8_t dec_keys_[kAesScheduleLen] = {};  // IPsec-MB's key expansion fills both
@@ -60,11 +67,13 @@ struct CbcChunk {
 
 // EncryptBurst encrypts every chunk and advances each stream's IV. Chunks of
 // the same stream are encrypted in the order given (a later one goes to a
-// later IPsec-MB burst). Returns the number encrypted; those come first in
-// their original order, the rejects (bad length, stream not ready, engine
-// error; ok = false, stream untouched) follow. Hot path: noexcept, no
-// allocation; `mb` is the calling thread's manager.
-size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks) noexcept;
+// later run of distinct streams). Returns the number encrypted; those come
+// first in their original order, the rejects (bad length, stream not ready,
+// engine error; ok = false, stream untouched) follow. Hot path: noexcept, no
+// allocation; `mb` is the calling thread's manager (the VAES path needs only
+// its scratch).
+size_t EncryptBurst(MbManager& mb, std::span<CbcChunk> chunks,
+                    CbcEngine engine = CbcEngine::kAuto) noexcept;
 
 // Pkcs7Pad appends the PKCS#7 padding of `len` octets in place at buf + len
 // and returns the padded length (PaddedSize(len)); `buf` must have room for it.

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "crypto/aes.h"
@@ -30,14 +31,20 @@ struct StreamCase {
   CbcStream stream;
 };
 
-class CbcBurstTest : public ::testing::TestWithParam<MbArch> {};
+// Every IPsec-MB arch, each with the VAES path (kAuto, where the CPU has it)
+// and the forced IPsec-MB one.
+class CbcBurstTest : public ::testing::TestWithParam<std::tuple<MbArch, CbcEngine>> {
+ protected:
+  static MbArch Arch() { return std::get<0>(GetParam()); }
+  static CbcEngine Engine() { return std::get<1>(GetParam()); }
+};
 
 TEST_P(CbcBurstTest, MatchesOpenSslForRandomStreamsAndChunkings) {
-  if (!MbManager::Supported(GetParam())) {
+  if (!MbManager::Supported(Arch())) {
     GTEST_SKIP() << "arch not on this CPU";
   }
-  MbManager mb(GetParam());
-  std::mt19937_64 rng(1234 + static_cast<int>(GetParam()));
+  MbManager mb(Arch());
+  std::mt19937_64 rng(1234 + static_cast<int>(Arch()));
   for (int round = 0; round < 12; ++round) {
     const size_t n = 1 + rng() % 64;
     auto cases = std::make_unique<StreamCase[]>(n);
@@ -76,7 +83,7 @@ TEST_P(CbcBurstTest, MatchesOpenSslForRandomStreamsAndChunkings) {
           c.done += len;
         }
       }
-      ASSERT_EQ(EncryptBurst(mb, chunks), chunks.size());
+      ASSERT_EQ(EncryptBurst(mb, chunks, Engine()), chunks.size());
     }
     for (size_t i = 0; i < n; ++i) {
       ASSERT_EQ(cases[i].out, AesCbcEncrypt(cases[i].key, cases[i].iv, cases[i].plain))
@@ -86,10 +93,10 @@ TEST_P(CbcBurstTest, MatchesOpenSslForRandomStreamsAndChunkings) {
 }
 
 TEST_P(CbcBurstTest, RejectsGoToTheTailAndLeaveTheirStreamAlone) {
-  if (!MbManager::Supported(GetParam())) {
+  if (!MbManager::Supported(Arch())) {
     GTEST_SKIP() << "arch not on this CPU";
   }
-  MbManager mb(GetParam());
+  MbManager mb(Arch());
   const Bytes key(16, 0x11), iv(16, 0x22), plain(64, 0x33);
   CbcStream good, unready;
   ASSERT_TRUE(good.Init(key, iv).ok());
@@ -102,7 +109,7 @@ TEST_P(CbcBurstTest, RejectsGoToTheTailAndLeaveTheirStreamAlone) {
       {&good, plain.data(), out_bad.data(), 0, 4},      // empty
       {nullptr, plain.data(), out_bad.data(), 16, 5},   // no stream
   };
-  ASSERT_EQ(EncryptBurst(mb, chunks), 1u);
+  ASSERT_EQ(EncryptBurst(mb, chunks, Engine()), 1u);
   EXPECT_EQ(chunks[0].user, 3u);
   EXPECT_TRUE(chunks[0].ok);
   for (size_t i = 1; i < chunks.size(); ++i) {
@@ -126,9 +133,11 @@ TEST(CbcStream, Pkcs7PadAddsOneToSixteenOctets) {
   EXPECT_EQ(buf[47], 16);
 }
 
-INSTANTIATE_TEST_SUITE_P(Arches, CbcBurstTest,
-                         ::testing::Values(MbArch::kAuto, MbArch::kSse, MbArch::kAvx, MbArch::kAvx2,
-                                           MbArch::kAvx512));
+INSTANTIATE_TEST_SUITE_P(
+    Arches, CbcBurstTest,
+    ::testing::Combine(::testing::Values(MbArch::kAuto, MbArch::kSse, MbArch::kAvx, MbArch::kAvx2,
+                                         MbArch::kAvx512),
+                       ::testing::Values(CbcEngine::kAuto, CbcEngine::kMultiBuffer)));
 
 }  // namespace
 }  // namespace rcas::crypto
