@@ -20,7 +20,8 @@ struct CbcChunk;
 struct CbcBurstRun;  // crypto/cbc_burst.cc: the two engines of EncryptBurst
 
 // CbcEngine picks EncryptBurst's code path. kAuto: the 16-lane VAES kernel
-// (crypto/cbc_vaes.h) where the CPU has AVX512F + VAES, else IPsec-MB.
+// (crypto/cbc_vaes.h) for runs of 16 or more chunks where the CPU has AVX512F
+// + VAES, else IPsec-MB.
 // kMultiBuffer: IPsec-MB always, the reference that the differential test and
 // the benchmark hold the VAES path against.
 enum class CbcEngine : uint8_t { kAuto, kMultiBuffer };

@@ -61,7 +61,9 @@ void BM_CbcBurstStreams(benchmark::State& state) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * streams * kChunk));
-  state.SetLabel(engine == CbcEngine::kAuto && VaesCbcAvailable() ? "vaes" : mb.name());
+  state.SetLabel(engine == CbcEngine::kAuto && VaesCbcAvailable() && streams >= kVaesLanes
+                     ? "vaes"
+                     : mb.name());
 }
 // Args: {streams, MbArch, CbcEngine, layout} (MbArch 0 kAuto, 3 kAvx2,
 // 4 kAvx512: the lane count is the arch's; CbcEngine 0 kAuto: VAES where the
