@@ -4,6 +4,7 @@
 
 #include "crypto/cbc_vaes.h"
 
+#include <cpuid.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -13,8 +14,19 @@
 
 namespace rcas::crypto {
 
+namespace {
+
+// HasVaes reads CPUID leaf 7 directly: clang's __builtin_cpu_supports does not
+// know "vaes". The OS's zmm state is checked by the avx512f builtin.
+bool HasVaes() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_VAES) != 0;
+}
+
+}  // namespace
+
 bool VaesCbcAvailable() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vaes");
+  static const bool ok = __builtin_cpu_supports("avx512f") && HasVaes();
   return ok;
 }
 
