@@ -134,7 +134,7 @@ void BurstAll(MbManager& mb, CbcEngine engine, Lane* lanes, size_t n,
 TEST_F(VaesCbcTest, BurstVaesEqualsIpsecMbAndOpenSslForOneToSixtyFourStreams) {
   MbManager mb;
   std::mt19937_64 rng(4242);
-  for (size_t n = 1; n <= 64; n += n < 20 ? 1 : 7) {
+  for (size_t n = 1; n <= 64; n += n < 20 ? 1 : n < 62 ? 7 : 2) {  // ..19, 20, 27, .., 62, 64
     const bool equal = n % 2 == 0;
     const bool in_place = n % 3 == 0;
     auto vaes = std::make_unique<Lane[]>(n);
