@@ -79,12 +79,12 @@ class CassdCtlTest : public CassdTest {
   std::string CamHex(size_t i) const { return ToHex(shared_->cams[i].cam_id); }
 
   // NextRenewInfo opens the RenewInfo that follows a registration; its nonce goes to `nonce`.
+  // The content is a view into `plain`, which must outlive it.
   protocol::RenewInfoContent NextRenewInfo(control::testing::TestCam& cam, CamSocket& sock,
-                                           uint64_t* nonce) {
+                                           uint64_t* nonce, Bytes* plain) {
     const Bytes message = sock.Recv();
-    Bytes plain;
     protocol::RenewInfoContent info;
-    EXPECT_TRUE(cam.Open(MessageType::kRenewInfo, message, 0, &plain, &info)) << Log();
+    EXPECT_TRUE(cam.Open(MessageType::kRenewInfo, message, 0, plain, &info)) << Log();
     *nonce = message.size() >= 14 ? LoadBe64(message.data() + 6) : 0;
     return info;
   }
@@ -124,7 +124,8 @@ TEST_F(CassdCtlTest, ImagePublishedWhileRunningIsDownloadedThenWithdrawn) {
   CamSocket sock(false, port_);
   EstablishNormal(cam, sock);
   uint64_t nonce = 0;
-  const protocol::RenewInfoContent info = NextRenewInfo(cam, sock, &nonce);
+  Bytes plain;
+  const protocol::RenewInfoContent info = NextRenewInfo(cam, sock, &nonce, &plain);
   ASSERT_EQ(info.images().size(), 2u);
   EXPECT_EQ(*info.images()[0].fn, "cacs/live.bin");
   EXPECT_EQ(std::string(*info.images()[1].fn), "cacs/ind-" + ToHex(cam.session_id()) + ".bin");
