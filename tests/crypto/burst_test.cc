@@ -18,6 +18,7 @@
 #include "crypto/hash.h"
 #include "crypto/key_context.h"
 #include "crypto/mb_manager.h"
+#include "tests/crypto/seeded_bytes.h"
 
 namespace rcas::crypto {
 namespace {
@@ -30,13 +31,7 @@ struct SessionKeys {
   KeyContext ctx;
 };
 
-Bytes RandomBytesFrom(std::mt19937_64& rng, size_t n) {
-  Bytes out(n);
-  for (auto& b : out) {
-    b = static_cast<uint8_t>(rng());
-  }
-  return out;
-}
+using testing::RandomBytesFrom;
 
 std::vector<SessionKeys> MakeSessions(std::mt19937_64& rng, size_t n) {
   std::vector<SessionKeys> sessions(n);

@@ -12,17 +12,12 @@
 
 #include "crypto/aes.h"
 #include "crypto/mb_manager.h"
+#include "tests/crypto/seeded_bytes.h"
 
 namespace rcas::crypto {
 namespace {
 
-Bytes RandomBytesFrom(std::mt19937_64& rng, size_t n) {
-  Bytes out(n);
-  for (auto& b : out) {
-    b = static_cast<uint8_t>(rng());
-  }
-  return out;
-}
+using testing::RandomBytesFrom;
 
 // One stream under test: padded plaintext, where it has got to, its output.
 struct StreamCase {

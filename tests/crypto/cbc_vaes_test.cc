@@ -14,17 +14,12 @@
 #include "crypto/aes.h"
 #include "crypto/cbc_burst.h"
 #include "crypto/mb_manager.h"
+#include "tests/crypto/seeded_bytes.h"
 
 namespace rcas::crypto {
 namespace {
 
-Bytes RandomBytesFrom(std::mt19937_64& rng, size_t n) {
-  Bytes out(n);
-  for (auto& b : out) {
-    b = static_cast<uint8_t>(rng());
-  }
-  return out;
-}
+using testing::RandomBytesFrom;
 
 // OpenSslCbc is unpadded CBC: the padded one-shot, padding block dropped.
 Bytes OpenSslCbc(const Bytes& key, const Bytes& iv, const Bytes& plain) {
