@@ -11,20 +11,17 @@ namespace rcas::tools {
 namespace {
 
 using control::testing::TestCam;
-using protocol::MessageType;
-using CassdCamStatusTest = CassdTest;
 
-// NextRenewInfo reads the next RenewInfo of `cam`'s session; its nonce, or 0.
-uint64_t NextRenewInfo(TestCam& cam, CamSocket& sock) {
-  const Bytes m = sock.Recv();
-  Bytes plain;
-  protocol::RenewInfoContent info;
-  if (!cam.Open(MessageType::kRenewInfo, m, 0, &plain, &info)) {
-    ADD_FAILURE() << "no RenewInfo (" << m.size() << " octets)";
-    return 0;
+class CassdCamStatusTest : public CassdTest {
+ protected:
+  // RenewInfoNonce reads the next RenewInfo of `cam`'s session; its nonce, or 0.
+  uint64_t RenewInfoNonce(TestCam& cam, CamSocket& sock) {
+    uint64_t nonce = 0;
+    Bytes plain;
+    NextRenewInfo(cam, sock, &nonce, &plain);
+    return nonce;
   }
-  return LoadBe64(m.data() + 6);
-}
+};
 
 // SessionEnd is the start of the daemon's session-end log line for `cam`'s session.
 std::string SessionEnd(TestCam& cam, const crypto::CamId& id, const std::string& mode_transport) {
@@ -37,10 +34,10 @@ TEST_F(CassdCamStatusTest, Status0x03GetsOneNewRenewInfoWithANewNonceThenTheSess
   auto cam = Cam(0);
   CamSocket sock(false, port_);
   EstablishNormal(cam, sock);
-  const uint64_t first = NextRenewInfo(cam, sock);
+  const uint64_t first = RenewInfoNonce(cam, sock);
   ASSERT_NE(first, 0u) << Log();
   sock.Send(cam.KeyedStatus(first, 0x03));
-  const uint64_t second = NextRenewInfo(cam, sock);
+  const uint64_t second = RenewInfoNonce(cam, sock);
   ASSERT_NE(second, 0u) << Log();
   EXPECT_NE(second, first);
   sock.Send(cam.KeyedStatus(second, 0x03));
@@ -89,7 +86,7 @@ TEST_F(CassdCamStatusTest, Unkeyed0x05AnsweringKeyRegResponseEndsTheFastSessionA
     CamSocket sock(tcp, port_);
     sock.Send(cam.KeyRegRequest());
     ASSERT_TRUE(cam.AcceptKeyRegResponse(sock.Recv())) << Log();
-    const uint64_t nonce3 = NextRenewInfo(cam, sock);
+    const uint64_t nonce3 = RenewInfoNonce(cam, sock);
     ASSERT_NE(nonce3, 0u);
     sock.Send(cam.UnkeyedStatus(cam.first_nonce(), 0x05));
     EXPECT_TRUE(WaitForLog(SessionEnd(cam, shared_->cams[tcp ? 2 : 1].cam_id,

@@ -17,8 +17,6 @@
 namespace rcas::tools {
 namespace {
 
-using protocol::MessageType;
-
 // UnixClient: a raw connection to the control socket, for what rcasctl never sends.
 class UnixClient {
  public:
@@ -77,17 +75,6 @@ class CassdCtlTest : public CassdTest {
     return out;
   }
   std::string CamHex(size_t i) const { return ToHex(shared_->cams[i].cam_id); }
-
-  // NextRenewInfo opens the RenewInfo that follows a registration; its nonce goes to `nonce`.
-  // The content is a view into `plain`, which must outlive it.
-  protocol::RenewInfoContent NextRenewInfo(control::testing::TestCam& cam, CamSocket& sock,
-                                           uint64_t* nonce, Bytes* plain) {
-    const Bytes message = sock.Recv();
-    protocol::RenewInfoContent info;
-    EXPECT_TRUE(cam.Open(MessageType::kRenewInfo, message, 0, plain, &info)) << Log();
-    *nonce = message.size() >= 14 ? LoadBe64(message.data() + 6) : 0;
-    return info;
-  }
 
   // Authenticate runs a fresh normal-mode session of CAM `i` up to its CAMReg and returns the
   // answer's Status code, or 0 for a CAMRegConfirm.

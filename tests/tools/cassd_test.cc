@@ -60,17 +60,16 @@ TEST_F(CassdTest, NormalModeOverUdpDownloadsItsImagesAndRecordsTheRenewal) {
   auto cam = Cam(0);
   CamSocket sock(false, port_);
   EstablishNormal(cam, sock);
-  const Bytes renew = sock.Recv();
+  uint64_t nonce3 = 0;
   Bytes plain;
-  protocol::RenewInfoContent info;
-  ASSERT_TRUE(cam.Open(MessageType::kRenewInfo, renew, 0, &plain, &info)) << Log();
+  const protocol::RenewInfoContent info = NextRenewInfo(cam, sock, &nonce3, &plain);
   ASSERT_EQ(info.images().size(), 2u);
   EXPECT_EQ(*info.images()[0].fn, "cacs/common.bin");
   EXPECT_EQ(info.images()[0].tm, 0x03);
   EXPECT_EQ(std::string(*info.images()[1].fn), "cacs/ind-" + ToHex(cam.session_id()) + ".bin");
   EXPECT_EQ(info.images()[1].tm, 0x02);
   EXPECT_EQ(FetchImages(cam, info), 2u) << Log();
-  sock.Send(cam.RenewConfirm(LoadBe64(renew.data() + 6), true));
+  sock.Send(cam.RenewConfirm(nonce3, true));
   EXPECT_TRUE(
       WaitForLog("event=renewal cam_id=" + ToHex(shared_->cams[0].cam_id) + " outcome=installed"))
       << Log();
@@ -102,16 +101,15 @@ TEST_F(CassdTest, FastModeOverTcpDownloadsItsImagesAndRecordsTheRenewal) {
   ASSERT_TRUE(sock->connected());
   sock->Send(cam.KeyRegRequest());
   ASSERT_TRUE(cam.AcceptKeyRegResponse(sock->Recv())) << Log();
-  const Bytes renew = sock->Recv();
+  uint64_t nonce3 = 0;
   Bytes plain;
-  protocol::RenewInfoContent info;
-  ASSERT_TRUE(cam.Open(MessageType::kRenewInfo, renew, 0, &plain, &info)) << Log();
+  const protocol::RenewInfoContent info = NextRenewInfo(cam, *sock, &nonce3, &plain);
   ASSERT_EQ(info.images().size(), 2u);
   const std::string session = ToHex(cam.session_id());
   EXPECT_EQ(std::string(*info.images()[0].fn), "cacs/common-" + session + ".bin");
   EXPECT_EQ(std::string(*info.images()[1].fn), "cacs/ind-" + session + ".bin");
   EXPECT_EQ(FetchImages(cam, info), 2u) << Log();
-  sock->Send(cam.RenewConfirm(LoadBe64(renew.data() + 6), true));
+  sock->Send(cam.RenewConfirm(nonce3, true));
   EXPECT_TRUE(
       WaitForLog("event=renewal cam_id=" + ToHex(shared_->cams[1].cam_id) + " outcome=installed"))
       << Log();
@@ -135,13 +133,11 @@ TEST_F(CassdTest, PurchaseReportAndLogCampaignFromTheConfig) {
   auto cam = Cam(2);
   CamSocket sock(false, port_);
   EstablishNormal(cam, sock);
-  const Bytes renew = sock.Recv();
+  uint64_t nonce3 = 0;
   Bytes plain;
-  protocol::RenewInfoContent info;
-  ASSERT_TRUE(cam.Open(MessageType::kRenewInfo, renew, 0, &plain, &info)) << Log();
+  const protocol::RenewInfoContent info = NextRenewInfo(cam, sock, &nonce3, &plain);
   EXPECT_TRUE(info.purchase_report_req);
   EXPECT_EQ(FetchImages(cam, info), 1u) << Log();
-  const uint64_t nonce3 = LoadBe64(renew.data() + 6);
   sock.Send(cam.RenewConfirm(nonce3, true));
   static constexpr uint8_t kPurchases[] = {'e', 'v', 'e', 'n', 't', ' ', '4', '2'};
   sock.Send(cam.PurchaseReport(nonce3, kPurchases));

@@ -305,6 +305,19 @@ int CassdTest::Ac(const std::string& args) {
             dir_.File("ac.out") + " 2>&1");
 }
 
+protocol::RenewInfoContent CassdTest::NextRenewInfo(control::testing::TestCam& cam, CamSocket& sock,
+                                                    uint64_t* nonce, Bytes* plain) {
+  const Bytes message = sock.Recv();
+  protocol::RenewInfoContent info;
+  *nonce = 0;
+  if (!cam.Open(protocol::MessageType::kRenewInfo, message, 0, plain, &info)) {
+    ADD_FAILURE() << "no RenewInfo (" << message.size() << " octets); log:\n" << Log();
+    return {};
+  }
+  *nonce = LoadBe64(message.data() + 6);
+  return info;
+}
+
 uint16_t CassdTest::ImageServerPort(bool tftp) const {
   const std::string log = Log();
   const size_t line = log.find("event=image-servers ");

@@ -138,6 +138,11 @@ class CassdTest : public ::testing::Test {
   std::optional<control::testing::TestCam> ExtraCam(Extra which);
   // Ac runs `rcasctl ac ARGS --db` on this test's store (daemon stopped); returns the status.
   int Ac(const std::string& args);
+  // NextRenewInfo reads and opens the next RenewInfo of `cam`'s session (a test failure if it
+  // is none); its nonce goes to `nonce`. The content is a view into `plain`, which must outlive
+  // it.
+  protocol::RenewInfoContent NextRenewInfo(control::testing::TestCam& cam, CamSocket& sock,
+                                           uint64_t* nonce, Bytes* plain);
   // ImageServerPort is the daemon's HTTP or TFTP port, from its "image-servers" log line.
   uint16_t ImageServerPort(bool tftp) const;
   // FetchImages does what a CAM does with the images of `info` (§13.7, §17.2): downloads each
