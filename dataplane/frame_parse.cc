@@ -1,0 +1,307 @@
+// ParseFrame: Ethernet, one 802.1Q tag, ARP, IPv4/IPv6, UDP, ICMP echo and ND, each layer
+// checked against the length the one below gave it, so nothing is read past the frame.
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "dataplane/frame.h"
+#include "dataplane/frame_internal.h"
+
+namespace rcas::dataplane {
+
+using namespace frame_internal;  // NOLINT(google-build-using-namespace)
+using V = FrameVerdict;
+
+IpAddr IpAddr::V4(uint32_t host_order) noexcept {
+  IpAddr a;
+  StoreBe32(a.b.data(), host_order);
+  return a;
+}
+
+std::optional<IpAddr> IpAddr::Parse(std::string_view text) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (text.empty() || text.size() >= sizeof(buf)) {
+    return std::nullopt;
+  }
+  std::memcpy(buf, text.data(), text.size());
+  IpAddr a;
+  if (inet_pton(AF_INET, buf, a.b.data()) == 1) {
+    return a;
+  }
+  a.v6 = true;
+  if (inet_pton(AF_INET6, buf, a.b.data()) == 1) {
+    return a;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool IsGroupMac(const MacAddr& m) { return (m[0] & 1) != 0; }
+
+IpAddr LoadIp(const uint8_t* p, bool v6) {
+  IpAddr a;
+  a.v6 = v6;
+  std::memcpy(a.b.data(), p, v6 ? 16 : 4);
+  return a;
+}
+
+// ParseUdp reads the UDP header at f[l4, l4 + len): its length must be the IP payload's.
+V ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v) {
+  if (len < kUdpLen || LoadBe16(f + l4 + 4) != len) {
+    return V::kBadUdpLength;
+  }
+  v->src_port = LoadBe16(f + l4);
+  v->dst_port = LoadBe16(f + l4 + 2);
+  v->payload_offset = static_cast<uint16_t>(l4 + kUdpLen);
+  v->payload_len = static_cast<uint16_t>(len - kUdpLen);
+  // RFC 8200 §8.1: mandatory for IPv6; RFC 768: zero means "not computed" for IPv4.
+  const bool present = LoadBe16(f + l4 + 6) != 0;
+  if ((v->src_ip.v6 || present) && L4Checksum(v->src_ip, v->dst_ip, kProtoUdp, f + l4, len) != 0) {
+    return V::kUdpChecksum;
+  }
+  return V::kUdp;
+}
+
+V ParseIcmp4(const uint8_t* f, size_t l4, size_t len, FrameView* v) {
+  if (len < 8) {
+    return V::kBadIcmp;
+  }
+  v->payload_offset = static_cast<uint16_t>(l4 + 8);
+  v->payload_len = static_cast<uint16_t>(len - 8);
+  if (FoldComplement(SumWords(f + l4, len, 0)) != 0) {
+    return V::kIcmpChecksum;
+  }
+  if (f[l4] != 8) {
+    return V::kIcmpOther;
+  }
+  return f[l4 + 1] == 0 ? V::kIcmpEchoRequest : V::kBadIcmp;
+}
+
+// ParseNd applies RFC 4861 §7.1.1 (NS) and §7.1.2 (NA) to the message at f[l4, l4 + len).
+V ParseNd(const uint8_t* f, size_t l4, size_t len, FrameView* v) {
+  const bool ns = f[l4] == kIcmp6Ns;
+  if (v->ttl != kNdHopLimit || f[l4 + 1] != 0 || len < kNdLen) {
+    return V::kBadNd;
+  }
+  v->nd_flags = ns ? 0 : f[l4 + 4];
+  v->nd_target = LoadIp(f + l4 + 8, true);
+  v->payload_offset = static_cast<uint16_t>(l4 + kNdLen);
+  v->payload_len = static_cast<uint16_t>(len - kNdLen);
+  if (v->nd_target.IsMulticast()) {
+    return V::kBadNd;
+  }
+  const uint8_t ll_type = ns ? kNdOptSourceLl : kNdOptTargetLl;
+  for (size_t off = l4 + kNdLen, end = l4 + len; off < end;) {
+    const size_t opt_len = end - off >= 2 ? size_t{f[off + 1]} * 8 : 0;
+    if (opt_len == 0 || opt_len > end - off) {
+      return V::kBadNd;
+    }
+    if (f[off] == ll_type) {
+      if (opt_len != kNdOptLen) {
+        return V::kBadNd;  // an Ethernet address option is one unit (RFC 4861 §4.6.1)
+      }
+      v->has_lladdr = true;
+      v->arp_sender_mac = LoadMac(f + off + 2);
+    }
+    off += opt_len;
+  }
+  if (ns && v->src_ip.IsUnspecified() &&
+      (v->has_lladdr || v->dst_ip != SolicitedNodeGroup(v->nd_target))) {
+    return V::kBadNd;  // DAD: to the solicited-node group, no source address option
+  }
+  if (!ns && v->dst_ip.IsMulticast() && (v->nd_flags & 0x40) != 0) {
+    return V::kBadNd;  // a solicited NA is never multicast
+  }
+  return ns ? V::kNeighborSolicit : V::kNeighborAdvert;
+}
+
+V ParseIcmp6(const uint8_t* f, size_t l4, size_t len, FrameView* v) {
+  if (len < 4) {
+    return V::kBadIcmp;
+  }
+  v->payload_offset = static_cast<uint16_t>(l4 + 4);
+  v->payload_len = static_cast<uint16_t>(len - 4);
+  if (L4Checksum(v->src_ip, v->dst_ip, kProtoIcmp6, f + l4, len) != 0) {
+    return V::kIcmpChecksum;
+  }
+  switch (f[l4]) {
+    case kIcmp6EchoRequest:
+      if (len < 8 || f[l4 + 1] != 0) {
+        return V::kBadIcmp;
+      }
+      v->payload_offset = static_cast<uint16_t>(l4 + 8);
+      v->payload_len = static_cast<uint16_t>(len - 8);
+      return V::kIcmp6EchoRequest;
+    case kIcmp6Ns:
+    case kIcmp6Na:
+      return ParseNd(f, l4, len, v);
+    default:
+      return V::kIcmpOther;
+  }
+}
+
+V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
+  if (avail < kIpv4Len) {
+    return V::kTooShort;
+  }
+  const uint8_t* ip = f + l3;
+  const size_t ihl = size_t{ip[0] & 0x0fu} * 4;
+  const size_t total = LoadBe16(ip + 2);
+  if ((ip[0] >> 4) != 4 || ihl < kIpv4Len || total < ihl) {
+    return V::kBadIpv4Header;
+  }
+  if (total > avail) {
+    return V::kTooShort;
+  }
+  if (ihl != kIpv4Len) {
+    return V::kIpv4Options;  // none are needed, and they would shift every offset
+  }
+  if (FoldComplement(SumWords(ip, kIpv4Len, 0)) != 0) {
+    return V::kIpv4Checksum;
+  }
+  const uint16_t frag = LoadBe16(ip + 6);
+  if ((frag & 0x8000) != 0) {
+    return V::kBadIpv4Header;  // the reserved flag
+  }
+  if ((frag & 0x3fff) != 0) {
+    return V::kIpv4Fragment;
+  }
+  v->ttl = ip[8];
+  v->src_ip = LoadIp(ip + 12, false);
+  v->dst_ip = LoadIp(ip + 16, false);
+  v->l4_offset = static_cast<uint16_t>(l3 + kIpv4Len);
+  if (v->src_ip.IsMulticast() || v->src_ip == IpAddr::V4(0xffffffff)) {
+    return V::kBadSourceAddress;
+  }
+  switch (ip[9]) {
+    case kProtoUdp:
+      return ParseUdp(f, v->l4_offset, total - kIpv4Len, v);
+    case kProtoIcmp:
+      return ParseIcmp4(f, v->l4_offset, total - kIpv4Len, v);
+    default:
+      return V::kOtherIpProtocol;
+  }
+}
+
+bool IsIpv6ExtensionHeader(uint8_t next) {
+  switch (next) {
+    case 0:
+    case 43:
+    case 44:
+    case 50:
+    case 51:
+    case 60:
+    case 135:
+    case 139:
+    case 140:
+    case 253:
+    case 254:
+      return true;
+    default:
+      return false;
+  }
+}
+
+V ParseIpv6(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
+  if (avail < kIpv6Len) {
+    return V::kTooShort;
+  }
+  const uint8_t* ip = f + l3;
+  if ((ip[0] >> 4) != 6) {
+    return V::kBadIpv6Header;
+  }
+  const size_t len = LoadBe16(ip + 4);
+  if (len > avail - kIpv6Len) {
+    return V::kTooShort;
+  }
+  v->ttl = ip[7];
+  v->src_ip = LoadIp(ip + 8, true);
+  v->dst_ip = LoadIp(ip + 24, true);
+  v->l4_offset = static_cast<uint16_t>(l3 + kIpv6Len);
+  if (v->src_ip.IsMulticast()) {
+    return V::kBadSourceAddress;
+  }
+  if (ip[6] == kProtoUdp) {
+    return ParseUdp(f, v->l4_offset, len, v);
+  }
+  if (ip[6] == kProtoIcmp6) {
+    return ParseIcmp6(f, v->l4_offset, len, v);
+  }
+  return IsIpv6ExtensionHeader(ip[6]) ? V::kIpv6ExtensionHeader : V::kOtherIpProtocol;
+}
+
+// ParseArp accepts Ethernet/IPv4 requests and replies (RFC 826).
+V ParseArp(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
+  if (avail < kArpLen) {
+    return V::kTooShort;
+  }
+  const uint8_t* a = f + l3;
+  const uint16_t op = LoadBe16(a + 6);
+  if (LoadBe16(a) != 1 || LoadBe16(a + 2) != kEtherTypeIpv4 || a[4] != 6 || a[5] != 4 ||
+      (op != 1 && op != 2)) {
+    return V::kBadArp;
+  }
+  v->arp_sender_mac = LoadMac(a + 8);
+  v->src_ip = LoadIp(a + 14, false);
+  v->dst_ip = LoadIp(a + 24, false);
+  v->l4_offset = v->payload_offset = static_cast<uint16_t>(l3 + kArpLen);
+  if (IsGroupMac(v->arp_sender_mac) || v->src_ip.IsMulticast()) {
+    return V::kBadSourceAddress;
+  }
+  return op == 1 ? V::kArpRequest : V::kArpReply;
+}
+
+V Parse(ByteView frame, FrameView* v) {
+  // Offsets are 16-bit: longer frames (no Ethernet frame is) are cut to what the IP header
+  // may describe, which is all that is read.
+  const size_t size = frame.size() < 0xffff ? frame.size() : 0xffff;
+  const uint8_t* f = frame.data();
+  if (size < kEthLen) {
+    return V::kTooShort;
+  }
+  v->dst_mac = LoadMac(f);
+  v->src_mac = LoadMac(f + 6);
+  size_t l3 = kEthLen;
+  uint16_t type = LoadBe16(f + 12);
+  if (type == kEtherTypeVlan) {
+    if (size < kEthLen + kVlanLen) {
+      return V::kTooShort;
+    }
+    v->vlan = true;
+    v->vlan_tci = LoadBe16(f + 14);
+    type = LoadBe16(f + 16);
+    l3 += kVlanLen;
+    if (type == kEtherTypeVlan || type == kEtherTypeQinQ) {
+      return V::kVlanStacked;
+    }
+  } else if (type == kEtherTypeQinQ) {
+    return V::kVlanStacked;
+  }
+  v->ether_type = type;
+  v->l3_offset = static_cast<uint16_t>(l3);
+  if (IsGroupMac(v->src_mac)) {
+    return V::kBadSourceAddress;
+  }
+  switch (type) {
+    case kEtherTypeIpv4:
+      return ParseIpv4(f, l3, size - l3, v);
+    case kEtherTypeIpv6:
+      return ParseIpv6(f, l3, size - l3, v);
+    case kEtherTypeArp:
+      return ParseArp(f, l3, size - l3, v);
+    default:
+      return V::kOtherEtherType;
+  }
+}
+
+}  // namespace
+
+FrameVerdict ParseFrame(ByteView frame, FrameView* out) noexcept {
+  *out = FrameView{};
+  out->verdict = Parse(frame, out);
+  return out->verdict;
+}
+
+}  // namespace rcas::dataplane
