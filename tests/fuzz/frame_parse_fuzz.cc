@@ -1,0 +1,118 @@
+// ParseFrame (dataplane/frame.h) on any octets: offsets stay inside the frame; an answerable
+// request is answered, as if it were for us, in an exact-size copy (ASan sees any write past
+// the capacity) and the reply parses as the reply; a UDP datagram's headers written again by
+// WriteUdpHeaders parse back to the same view.
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "dataplane/frame.h"
+
+namespace {
+
+using namespace rcas::dataplane;  // NOLINT(google-build-using-namespace)
+using V = FrameVerdict;
+
+void Check(bool ok) {
+  if (!ok) {
+    std::abort();
+  }
+}
+
+// Us is an identity whose addresses are the ones the request asks for, so that it is answered.
+LocalAddrs Us(const FrameView& v) {
+  LocalAddrs me;
+  me.mac = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
+  me.v6_link_local = LinkLocalFromMac(me.mac);
+  if (v.dst_ip.v6) {
+    me.v6 = v.verdict == V::kNeighborSolicit ? v.nd_target : v.dst_ip;
+  } else {
+    me.v4 = v.dst_ip;
+  }
+  return me;
+}
+
+void CheckAnswer(const uint8_t* data, size_t size, const FrameView& v) {
+  using Answer = size_t (*)(rcas::MutableByteView, const FrameView&, const LocalAddrs&) noexcept;
+  Answer answer = nullptr;
+  V reply_verdict = V::kIcmpOther;  // echo replies are not answered again
+  switch (v.verdict) {
+    case V::kArpRequest:
+      answer = AnswerArp;
+      reply_verdict = V::kArpReply;
+      break;
+    case V::kIcmpEchoRequest:
+      answer = AnswerIcmpEcho;
+      break;
+    case V::kIcmp6EchoRequest:
+      answer = AnswerIcmp6Echo;
+      break;
+    case V::kNeighborSolicit:
+      answer = AnswerNeighborSolicit;
+      reply_verdict = V::kNeighborAdvert;
+      break;
+    default:
+      return;
+  }
+  // The frame alone, then with room for an NA's option.
+  for (const size_t room : {size_t{0}, size_t{8}}) {
+    std::vector<uint8_t> buf(data, data + size);
+    buf.resize(size + room);
+    const size_t n = answer(buf, v, Us(v));
+    if (n == 0) {
+      Check(std::memcmp(buf.data(), data, size) == 0);
+      continue;
+    }
+    Check(n <= buf.size());
+    FrameView r;
+    const V got = ParseFrame({buf.data(), n}, &r);
+    // Our source is the address asked for, which may be a group (a misconfigured identity).
+    Check(got == reply_verdict || got == V::kBadSourceAddress);
+  }
+}
+
+void CheckUdpRoundTrip(const uint8_t* data, const FrameView& v) {
+  UdpRoute r;
+  r.src_mac = v.src_mac;
+  r.dst_mac = v.dst_mac;
+  r.vlan = v.vlan;
+  r.vlan_tci = v.vlan_tci;
+  r.src_ip = v.src_ip;
+  r.dst_ip = v.dst_ip;
+  r.src_port = v.src_port;
+  r.dst_port = v.dst_port;
+  r.ttl = v.ttl;
+  const size_t headers = UdpHeadersLen(v.src_ip.v6, v.vlan);
+  std::vector<uint8_t> out(headers + v.payload_len);
+  std::memcpy(out.data() + headers, data + v.payload_offset, v.payload_len);
+  Check(WriteUdpHeaders(out, r, v.payload_len) == out.size());
+  FrameView again;
+  Check(ParseFrame(out, &again) == V::kUdp);
+  Check(again.src_ip == v.src_ip && again.dst_ip == v.dst_ip && again.src_port == v.src_port &&
+        again.dst_port == v.dst_port && again.vlan == v.vlan && again.vlan_tci == v.vlan_tci &&
+        again.payload_len == v.payload_len && again.src_mac == v.src_mac &&
+        again.dst_mac == v.dst_mac);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FrameView v;
+  const V verdict = ParseFrame({data, size}, &v);
+  Check(v.verdict == verdict && static_cast<size_t>(verdict) < kFrameVerdictCount);
+  Check(v.l3_offset <= size && v.l4_offset <= size);
+  const bool ip_kind = verdict == V::kUdp || verdict == V::kIcmpEchoRequest ||
+                       verdict == V::kIcmp6EchoRequest || verdict == V::kNeighborSolicit ||
+                       verdict == V::kNeighborAdvert;
+  if (ip_kind) {
+    Check(v.l3_offset < v.l4_offset && v.l4_offset < v.payload_offset &&
+          size_t{v.payload_offset} + v.payload_len <= size);
+  }
+  CheckAnswer(data, size, v);
+  if (verdict == V::kUdp) {
+    CheckUdpRoundTrip(data, v);
+  }
+  return 0;
+}
