@@ -15,10 +15,6 @@ namespace {
 using namespace test;  // NOLINT(google-build-using-namespace)
 using V = FrameVerdict;
 
-const IpAddr kPeer4 = Ip("192.0.2.2");
-const IpAddr kOur4 = Ip("192.0.2.1");
-const IpAddr kPeer6 = Ip("2001:db8::2");
-const IpAddr kOur6 = Ip("2001:db8::1");
 const Bytes kData = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 
 using Answer = size_t (*)(MutableByteView, const FrameView&, const LocalAddrs&) noexcept;
@@ -54,16 +50,21 @@ uint16_t L4Sum(const Bytes& f, const FrameView& v, uint8_t proto) {
   return NaiveChecksum(all);
 }
 
+// ExpectTurned checks that a reply goes from us (`ours`) back to the requester (`peer`).
+void ExpectTurned(const FrameView& v, const IpAddr& ours, const IpAddr& peer) {
+  EXPECT_EQ(v.dst_mac, kPeerMac);
+  EXPECT_EQ(v.src_mac, kOurMac);
+  EXPECT_EQ(v.src_ip, ours);
+  EXPECT_EQ(v.dst_ip, peer);
+}
+
 TEST(FrameAnswer, ArpReplyFields) {
   const Bytes reply = AnswerIn(AnswerArp, ArpFrame(1, kPeer4, kOur4), V::kArpRequest);
   ASSERT_EQ(reply.size(), 42u);
   FrameView v;
   ASSERT_EQ(ParseFrame(reply, &v), V::kArpReply);
-  EXPECT_EQ(v.dst_mac, kPeerMac);
-  EXPECT_EQ(v.src_mac, kOurMac);
+  ExpectTurned(v, kOur4, kPeer4);
   EXPECT_EQ(v.arp_sender_mac, kOurMac);
-  EXPECT_EQ(v.src_ip, kOur4);
-  EXPECT_EQ(v.dst_ip, kPeer4);
   EXPECT_EQ(MacAddr({reply[32], reply[33], reply[34], reply[35], reply[36], reply[37]}),
             kPeerMac);  // target hardware address
 }
@@ -84,10 +85,7 @@ TEST(FrameAnswer, IcmpEchoReply) {
   ASSERT_EQ(ParseFrame(reply, &v), V::kIcmpOther);  // an echo reply is not answered again
   EXPECT_TRUE(v.vlan);
   EXPECT_EQ(v.vlan_tci, 42);
-  EXPECT_EQ(v.dst_mac, kPeerMac);
-  EXPECT_EQ(v.src_mac, kOurMac);
-  EXPECT_EQ(v.src_ip, kOur4);
-  EXPECT_EQ(v.dst_ip, kPeer4);
+  ExpectTurned(v, kOur4, kPeer4);
   EXPECT_EQ(NaiveChecksum(Bytes(reply.begin() + v.l3_offset, reply.begin() + v.l4_offset)), 0);
   EXPECT_EQ(L4Sum(reply, v, 1), 0);
   EXPECT_EQ(reply[v.l4_offset], 0);  // echo reply
@@ -118,9 +116,7 @@ TEST(FrameAnswer, Icmp6EchoReply) {
     ASSERT_EQ(reply.size(), request.size());
     FrameView v;
     ASSERT_EQ(ParseFrame(reply, &v), V::kIcmpOther);  // checksum verified by the parser too
-    EXPECT_EQ(v.src_ip, to);
-    EXPECT_EQ(v.dst_ip, from);
-    EXPECT_EQ(v.dst_mac, kPeerMac);
+    ExpectTurned(v, to, from);
     EXPECT_EQ(reply[v.l4_offset], 129);
     EXPECT_EQ(L4Sum(reply, v, 58), 0);
     EXPECT_EQ(Bytes(reply.begin() + v.l4_offset + 4, reply.end()),
@@ -141,10 +137,7 @@ TEST(FrameAnswer, NeighborSolicitGetsSolicitedAdvert) {
   const Bytes reply = AnswerIn(AnswerNeighborSolicit, request, V::kNeighborSolicit);
   FrameView v;
   ASSERT_EQ(ParseFrame(reply, &v), V::kNeighborAdvert);
-  EXPECT_EQ(v.dst_mac, kPeerMac);
-  EXPECT_EQ(v.src_mac, kOurMac);
-  EXPECT_EQ(v.src_ip, kOur6);
-  EXPECT_EQ(v.dst_ip, kPeer6);
+  ExpectTurned(v, kOur6, kPeer6);
   EXPECT_EQ(v.ttl, 255);
   EXPECT_EQ(v.nd_flags, 0x60);  // S and O, not R
   EXPECT_EQ(v.nd_target, kOur6);

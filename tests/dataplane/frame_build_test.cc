@@ -19,7 +19,7 @@ UdpRoute Route(bool v6, bool vlan) {
   r.dst_mac = kPeerMac;
   r.vlan = vlan;
   r.vlan_tci = 0x0123;
-  r.src_ip = Ip(v6 ? "2001:db8::1" : "192.0.2.1");
+  r.src_ip = v6 ? kOur6 : kOur4;
   r.dst_ip = Ip(v6 ? "2001:db8::2" : "198.51.100.7");
   r.src_port = 5000;
   r.dst_port = 49152;
@@ -74,7 +74,7 @@ TEST(FrameBuild, UdpHeadersRefuseWhatDoesNotFit) {
   const Bytes before = f;
   EXPECT_EQ(WriteUdpHeaders(f, r, 11), 0u);
   EXPECT_EQ(f, before);
-  r.dst_ip = Ip("2001:db8::2");  // families differ
+  r.dst_ip = kPeer6;  // families differ
   EXPECT_EQ(WriteUdpHeaders(f, r, 10), 0u);
   Bytes big(70000, 0);
   EXPECT_EQ(WriteUdpHeaders(big, Route(false, false), 0xffff - 28 + 1), 0u);

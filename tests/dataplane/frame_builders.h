@@ -16,11 +16,17 @@ inline const MacAddr kPeerMac = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x02};
 
 inline IpAddr Ip(const char* text) { return *IpAddr::Parse(text); }
 
+inline const IpAddr kOur4 = Ip("192.0.2.1");
+inline const IpAddr kPeer4 = Ip("192.0.2.2");
+inline const IpAddr kOur6 = Ip("2001:db8::1");
+inline const IpAddr kPeer6 = Ip("2001:db8::2");
+
+// Ours is the gateway's identity in the tests: kOurMac, kOur4, kOur6.
 inline LocalAddrs Ours() {
   LocalAddrs me;
   me.mac = kOurMac;
-  me.v4 = Ip("192.0.2.1");
-  me.v6 = Ip("2001:db8::1");
+  me.v4 = kOur4;
+  me.v6 = kOur6;
   me.v6_link_local = LinkLocalFromMac(kOurMac);
   return me;
 }

@@ -16,10 +16,6 @@ namespace {
 using namespace test;  // NOLINT(google-build-using-namespace)
 using V = FrameVerdict;
 
-const IpAddr kPeer4 = Ip("192.0.2.2");
-const IpAddr kOur4 = Ip("192.0.2.1");
-const IpAddr kPeer6 = Ip("2001:db8::2");
-const IpAddr kOur6 = Ip("2001:db8::1");
 const Bytes kData = {'h', 'e', 'l', 'l', 'o', '!', '!'};
 
 V Parse(const Bytes& f, FrameView* v = nullptr) {
