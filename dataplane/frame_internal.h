@@ -80,11 +80,24 @@ inline IpAddr AllNodesGroup() noexcept {
   return a;
 }
 
+inline IpAddr LoadIp(const uint8_t* p, bool v6) noexcept {
+  IpAddr a;
+  a.v6 = v6;
+  std::memcpy(a.b.data(), p, v6 ? 16 : 4);
+  return a;
+}
+
 inline MacAddr LoadMac(const uint8_t* p) noexcept {
   MacAddr m;
   std::memcpy(m.data(), p, m.size());
   return m;
 }
+
+// ParseUdp, ParseIcmp4 and ParseIcmp6 read the message at f[l4, l4 + len) of a frame whose IP
+// header already filled v's addresses and TTL (frame_parse_l4.cc).
+FrameVerdict ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept;
+FrameVerdict ParseIcmp4(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept;
+FrameVerdict ParseIcmp6(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept;
 
 // WriteEthernet writes the MACs, an optional 802.1Q tag and the EtherType; returns the l3
 // offset.

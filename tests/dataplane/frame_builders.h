@@ -31,6 +31,12 @@ inline LocalAddrs Ours() {
   return me;
 }
 
+// Classify is ParseFrame's verdict on `f` (and its view into `v` when given).
+inline FrameVerdict Classify(const Bytes& f, FrameView* v = nullptr) {
+  FrameView local;
+  return ParseFrame(f, v != nullptr ? v : &local);
+}
+
 // NaiveChecksum: 16-bit words, carries folded one by one (RFC 1071 §4.1).
 inline uint16_t NaiveChecksum(const Bytes& data) {
   uint32_t sum = 0;

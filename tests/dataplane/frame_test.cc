@@ -18,11 +18,6 @@ using V = FrameVerdict;
 
 const Bytes kData = {'h', 'e', 'l', 'l', 'o', '!', '!'};
 
-V Parse(const Bytes& f, FrameView* v = nullptr) {
-  FrameView local;
-  return ParseFrame(f, v != nullptr ? v : &local);
-}
-
 // Refix recomputes the IPv4 header checksum after a test changed the header at `l3`.
 void Refix(Bytes& f, size_t l3 = 14) {
   Put16(f, l3 + 10, 0);
@@ -41,7 +36,7 @@ TEST(FrameParse, VerdictNamesAreDistinct) {
 TEST(FrameParse, Udp) {
   FrameView v;
   const Bytes f = UdpFrame(kPeer4, kOur4, kData);
-  ASSERT_EQ(Parse(f, &v), V::kUdp);
+  ASSERT_EQ(Classify(f, &v), V::kUdp);
   EXPECT_EQ(v.verdict, V::kUdp);
   EXPECT_EQ(v.dst_mac, kOurMac);
   EXPECT_EQ(v.src_mac, kPeerMac);
@@ -61,7 +56,7 @@ TEST(FrameParse, Udp) {
 TEST(FrameParse, UdpVlanIpv6) {
   FrameView v;
   const Bytes f = UdpFrame(kPeer6, kOur6, kData, 0x2064);
-  ASSERT_EQ(Parse(f, &v), V::kUdp);
+  ASSERT_EQ(Classify(f, &v), V::kUdp);
   EXPECT_TRUE(v.vlan);
   EXPECT_EQ(v.vlan_tci, 0x2064);
   EXPECT_EQ(v.ether_type, kEtherTypeIpv6);
@@ -72,81 +67,46 @@ TEST(FrameParse, UdpVlanIpv6) {
   EXPECT_EQ(v.payload_len, kData.size());
 }
 
-TEST(FrameParse, UdpChecksumOfACaptureLikeFrame) {
-  // Written by an independent encoder (Python struct); Ethernet padding would follow.
-  Bytes f = *FromHex(
-      "02005e1000010c42a1b2c3d40800450000291c4640003f113342c6336407c0000201c000138800154d5341"
-      "42434445464748494a4b4c4d");
-  EXPECT_EQ(NaiveChecksum(Bytes(f.begin() + 14, f.begin() + 34)), 0);
-  Bytes sum = Pseudo(Ip("198.51.100.7"), kOur4, 17, 21);
-  sum.insert(sum.end(), f.begin() + 34, f.end());
-  EXPECT_EQ(NaiveChecksum(sum), 0);  // the UDP checksum 0x4d53 is right
-  f.insert(f.end(), 5, 0);
-  FrameView v;
-  ASSERT_EQ(Parse(f, &v), V::kUdp);
-  EXPECT_EQ(v.payload_len, 13);
-  EXPECT_EQ(v.src_port, 49152);
-  for (const size_t at : {size_t{40}, size_t{41}, f.size() - 6}) {  // checksum, last octet
-    Bytes bad = f;
-    bad[at] ^= 0x01;
-    EXPECT_EQ(Parse(bad), V::kUdpChecksum) << at;
-  }
-  f[f.size() - 1] ^= 1;  // padding is not covered
-  EXPECT_EQ(Parse(f), V::kUdp);
-}
-
-TEST(FrameParse, UdpChecksum) {
-  Bytes f = UdpFrame(kPeer6, kOur6, kData);
-  f[f.size() - 1] ^= 0x80;
-  EXPECT_EQ(Parse(f), V::kUdpChecksum);
-  Bytes zero6 = UdpFrame(kPeer6, kOur6, kData);
-  Put16(zero6, 14 + 40 + 6, 0);  // mandatory in IPv6
-  EXPECT_EQ(Parse(zero6), V::kUdpChecksum);
-  Bytes zero4 = UdpFrame(kPeer4, kOur4, kData);
-  Put16(zero4, 14 + 20 + 6, 0);  // "not computed" in IPv4
-  EXPECT_EQ(Parse(zero4), V::kUdp);
-}
-
 TEST(FrameParse, ArpRequest) {
   FrameView v;
-  ASSERT_EQ(Parse(ArpFrame(1, kPeer4, kOur4), &v), V::kArpRequest);
+  ASSERT_EQ(Classify(ArpFrame(1, kPeer4, kOur4), &v), V::kArpRequest);
   EXPECT_EQ(v.arp_sender_mac, kPeerMac);
   EXPECT_EQ(v.src_ip, kPeer4);
   EXPECT_EQ(v.dst_ip, kOur4);
   EXPECT_EQ(v.l3_offset, 14);
 }
 
-TEST(FrameParse, ArpReply) { EXPECT_EQ(Parse(ArpFrame(2, kPeer4, kOur4)), V::kArpReply); }
+TEST(FrameParse, ArpReply) { EXPECT_EQ(Classify(ArpFrame(2, kPeer4, kOur4)), V::kArpReply); }
 
 TEST(FrameParse, IcmpEchoRequest) {
   FrameView v;
-  ASSERT_EQ(Parse(EchoFrame(kPeer4, kOur4, kData), &v), V::kIcmpEchoRequest);
+  ASSERT_EQ(Classify(EchoFrame(kPeer4, kOur4, kData), &v), V::kIcmpEchoRequest);
   EXPECT_EQ(v.l4_offset, 34);
   EXPECT_EQ(v.payload_len, kData.size());
 }
 
 TEST(FrameParse, Icmp6EchoRequest) {
   FrameView v;
-  ASSERT_EQ(Parse(EchoFrame(kPeer6, kOur6, kData, 7), &v), V::kIcmp6EchoRequest);
+  ASSERT_EQ(Classify(EchoFrame(kPeer6, kOur6, kData, 7), &v), V::kIcmp6EchoRequest);
   EXPECT_EQ(v.payload_len, kData.size());
 }
 
 TEST(FrameParse, NeighborSolicit) {
   FrameView v;
-  ASSERT_EQ(Parse(NdFrame(135, kPeer6, SolicitedNodeGroup(kOur6), kOur6, 1), &v),
+  ASSERT_EQ(Classify(NdFrame(135, kPeer6, SolicitedNodeGroup(kOur6), kOur6, 1), &v),
             V::kNeighborSolicit);
   EXPECT_EQ(v.nd_target, kOur6);
   EXPECT_TRUE(v.has_lladdr);
   EXPECT_EQ(v.arp_sender_mac, kPeerMac);
   // Duplicate address detection: from ::, to the solicited-node group, no option.
-  ASSERT_EQ(Parse(NdFrame(135, IpAddr{true, {}}, SolicitedNodeGroup(kOur6), kOur6, 0), &v),
+  ASSERT_EQ(Classify(NdFrame(135, IpAddr{true, {}}, SolicitedNodeGroup(kOur6), kOur6, 0), &v),
             V::kNeighborSolicit);
   EXPECT_FALSE(v.has_lladdr);
 }
 
 TEST(FrameParse, NeighborAdvert) {
   FrameView v;
-  ASSERT_EQ(Parse(NdFrame(136, kPeer6, kOur6, kPeer6, 2, 0x60), &v), V::kNeighborAdvert);
+  ASSERT_EQ(Classify(NdFrame(136, kPeer6, kOur6, kPeer6, 2, 0x60), &v), V::kNeighborAdvert);
   EXPECT_EQ(v.nd_flags, 0x60);
   EXPECT_EQ(v.nd_target, kPeer6);
   EXPECT_TRUE(v.has_lladdr);
@@ -154,30 +114,30 @@ TEST(FrameParse, NeighborAdvert) {
 }
 
 TEST(FrameParse, TooShort) {
-  EXPECT_EQ(Parse(Bytes(13, 0)), V::kTooShort);
+  EXPECT_EQ(Classify(Bytes(13, 0)), V::kTooShort);
   Bytes f = UdpFrame(kPeer4, kOur4, kData);
   Put16(f, 16, static_cast<uint16_t>(f.size() - 14 + 1));  // total length past the end
   Refix(f);
-  EXPECT_EQ(Parse(f), V::kTooShort);
+  EXPECT_EQ(Classify(f), V::kTooShort);
 }
 
 TEST(FrameParse, OtherEtherType) {
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x88cc), Bytes(46, 0))), V::kOtherEtherType);
+  EXPECT_EQ(Classify(Frame(Eth(kOurMac, kPeerMac, 0x88cc), Bytes(46, 0))), V::kOtherEtherType);
 }
 
 TEST(FrameParse, VlanStacked) {
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x8100, 5), UdpFrame(kPeer4, kOur4, kData))),
+  EXPECT_EQ(Classify(Frame(Eth(kOurMac, kPeerMac, 0x8100, 5), UdpFrame(kPeer4, kOur4, kData))),
             V::kVlanStacked);
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x88a8), Bytes(50, 0))), V::kVlanStacked);
+  EXPECT_EQ(Classify(Frame(Eth(kOurMac, kPeerMac, 0x88a8), Bytes(50, 0))), V::kVlanStacked);
 }
 
 TEST(FrameParse, BadSourceAddress) {
   Bytes group_mac = UdpFrame(kPeer4, kOur4, kData);
   group_mac[6] |= 1;
-  EXPECT_EQ(Parse(group_mac), V::kBadSourceAddress);
-  EXPECT_EQ(Parse(UdpFrame(Ip("224.0.0.9"), kOur4, kData)), V::kBadSourceAddress);
-  EXPECT_EQ(Parse(UdpFrame(Ip("255.255.255.255"), kOur4, kData)), V::kBadSourceAddress);
-  EXPECT_EQ(Parse(UdpFrame(Ip("ff02::1"), kOur6, kData)), V::kBadSourceAddress);
+  EXPECT_EQ(Classify(group_mac), V::kBadSourceAddress);
+  EXPECT_EQ(Classify(UdpFrame(Ip("224.0.0.9"), kOur4, kData)), V::kBadSourceAddress);
+  EXPECT_EQ(Classify(UdpFrame(Ip("255.255.255.255"), kOur4, kData)), V::kBadSourceAddress);
+  EXPECT_EQ(Classify(UdpFrame(Ip("ff02::1"), kOur6, kData)), V::kBadSourceAddress);
 }
 
 TEST(FrameParse, BadIpv4Header) {
@@ -185,135 +145,62 @@ TEST(FrameParse, BadIpv4Header) {
   Bytes version = good;
   version[14] = 0x55;
   Refix(version);
-  EXPECT_EQ(Parse(version), V::kBadIpv4Header);
+  EXPECT_EQ(Classify(version), V::kBadIpv4Header);
   Bytes ihl = good;
   ihl[14] = 0x44;
-  EXPECT_EQ(Parse(ihl), V::kBadIpv4Header);
+  EXPECT_EQ(Classify(ihl), V::kBadIpv4Header);
   Bytes total = good;
   Put16(total, 16, 19);
   Refix(total);
-  EXPECT_EQ(Parse(total), V::kBadIpv4Header);
+  EXPECT_EQ(Classify(total), V::kBadIpv4Header);
   Bytes reserved = good;
   reserved[20] |= 0x80;
   Refix(reserved);
-  EXPECT_EQ(Parse(reserved), V::kBadIpv4Header);
+  EXPECT_EQ(Classify(reserved), V::kBadIpv4Header);
 }
 
 TEST(FrameParse, Ipv4Checksum) {
   Bytes f = UdpFrame(kPeer4, kOur4, kData);
   f[14 + 8] -= 1;  // TTL changed without the checksum
-  EXPECT_EQ(Parse(f), V::kIpv4Checksum);
+  EXPECT_EQ(Classify(f), V::kIpv4Checksum);
 }
 
 TEST(FrameParse, Ipv4Fragment) {
   Bytes more = UdpFrame(kPeer4, kOur4, kData);
   more[20] = 0x20;  // MF
   Refix(more);
-  EXPECT_EQ(Parse(more), V::kIpv4Fragment);
+  EXPECT_EQ(Classify(more), V::kIpv4Fragment);
   Bytes offset = UdpFrame(kPeer4, kOur4, kData);
   Put16(offset, 20, 0x0001);
   Refix(offset);
-  EXPECT_EQ(Parse(offset), V::kIpv4Fragment);
+  EXPECT_EQ(Classify(offset), V::kIpv4Fragment);
 }
 
 TEST(FrameParse, Ipv4Options) {
   Bytes f = UdpFrame(kPeer4, kOur4, kData);
   f[14] = 0x46;
-  EXPECT_EQ(Parse(f), V::kIpv4Options);
+  EXPECT_EQ(Classify(f), V::kIpv4Options);
 }
 
 TEST(FrameParse, BadIpv6Header) {
   Bytes f = UdpFrame(kPeer6, kOur6, kData);
   f[14] = 0x40;
-  EXPECT_EQ(Parse(f), V::kBadIpv6Header);
+  EXPECT_EQ(Classify(f), V::kBadIpv6Header);
 }
 
 TEST(FrameParse, Ipv6ExtensionHeader) {
   for (const uint8_t next : {0, 43, 44, 60}) {
-    EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x86dd), IpPacket(kPeer6, kOur6, next, kData))),
+    EXPECT_EQ(Classify(Frame(Eth(kOurMac, kPeerMac, 0x86dd), IpPacket(kPeer6, kOur6, next, kData))),
               V::kIpv6ExtensionHeader)
         << int{next};
   }
 }
 
 TEST(FrameParse, OtherIpProtocol) {
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x0800), IpPacket(kPeer4, kOur4, 6, kData))),
+  EXPECT_EQ(Classify(Frame(Eth(kOurMac, kPeerMac, 0x0800), IpPacket(kPeer4, kOur4, 6, kData))),
             V::kOtherIpProtocol);
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x86dd), IpPacket(kPeer6, kOur6, 6, kData))),
+  EXPECT_EQ(Classify(Frame(Eth(kOurMac, kPeerMac, 0x86dd), IpPacket(kPeer6, kOur6, 6, kData))),
             V::kOtherIpProtocol);
-}
-
-TEST(FrameParse, BadUdpLength) {
-  Bytes shorter = UdpFrame(kPeer4, kOur4, kData);
-  Put16(shorter, 38, 8 + kData.size() - 1);
-  EXPECT_EQ(Parse(shorter), V::kBadUdpLength);
-  Bytes tiny = UdpFrame(kPeer6, kOur6, kData);
-  Put16(tiny, 58, 7);
-  EXPECT_EQ(Parse(tiny), V::kBadUdpLength);
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x0800), IpPacket(kPeer4, kOur4, 17, {1, 2, 3}))),
-            V::kBadUdpLength);
-}
-
-TEST(FrameParse, BadArp) {
-  Bytes htype = ArpFrame(1, kPeer4, kOur4);
-  htype[15] = 6;
-  EXPECT_EQ(Parse(htype), V::kBadArp);
-  EXPECT_EQ(Parse(ArpFrame(3, kPeer4, kOur4)), V::kBadArp);
-}
-
-TEST(FrameParse, BadIcmp) {
-  const Bytes rest = {0, 1, 0, 1};
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x0800),
-                        IpPacket(kPeer4, kOur4, 1, Icmp(kPeer4, kOur4, 8, 1, rest)))),
-            V::kBadIcmp);
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x86dd),
-                        IpPacket(kPeer6, kOur6, 58, Icmp(kPeer6, kOur6, 128, 0, {})))),
-            V::kBadIcmp);
-}
-
-TEST(FrameParse, IcmpChecksum) {
-  Bytes f = EchoFrame(kPeer4, kOur4, kData);
-  f.back() ^= 1;
-  EXPECT_EQ(Parse(f), V::kIcmpChecksum);
-  Bytes f6 = EchoFrame(kPeer6, kOur6, kData);
-  f6[14 + 8] ^= 1;  // the source address is in the pseudo-header
-  EXPECT_EQ(Parse(f6), V::kIcmpChecksum);
-}
-
-TEST(FrameParse, IcmpOther) {
-  const Bytes rest = {0, 1, 0, 1};
-  EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x0800),
-                        IpPacket(kPeer4, kOur4, 1, Icmp(kPeer4, kOur4, 0, 0, rest)))),
-            V::kIcmpOther);
-  for (const uint8_t type : {129, 134, 1}) {
-    EXPECT_EQ(Parse(Frame(Eth(kOurMac, kPeerMac, 0x86dd),
-                          IpPacket(kPeer6, kOur6, 58, Icmp(kPeer6, kOur6, type, 0, rest)))),
-              V::kIcmpOther)
-        << int{type};
-  }
-}
-
-TEST(FrameParse, BadNd) {
-  const IpAddr group = SolicitedNodeGroup(kOur6);
-  EXPECT_EQ(Parse(NdFrame(135, kPeer6, group, kOur6, 1, 0, 64)), V::kBadNd);     // hop limit
-  EXPECT_EQ(Parse(NdFrame(135, kPeer6, group, group, 1)), V::kBadNd);            // multicast target
-  EXPECT_EQ(Parse(NdFrame(135, IpAddr{true, {}}, group, kOur6, 1)), V::kBadNd);  // DAD + SLLA
-  EXPECT_EQ(Parse(NdFrame(135, IpAddr{true, {}}, kOur6, kOur6, 0)), V::kBadNd);  // DAD unicast
-  EXPECT_EQ(Parse(NdFrame(136, kPeer6, Ip("ff02::1"), kPeer6, 2, 0x40)), V::kBadNd);  // S, mcast
-  // Option lengths: 0, past the end, and an Ethernet address option of two units.
-  for (const uint8_t units : {0, 2, 3}) {
-    Bytes rest = {0, 0, 0, 0};
-    rest.insert(rest.end(), kOur6.b.begin(), kOur6.b.end());
-    Bytes opt = {1, units, 2, 0, 0x5e, 0, 0, 2};
-    Append(rest, opt);
-    if (units == 2) {
-      rest.insert(rest.end(), 8, 0);
-    }
-    EXPECT_EQ(Parse(Frame(Eth(MulticastMac(group), kPeerMac, 0x86dd),
-                          IpPacket(kPeer6, group, 58, Icmp(kPeer6, group, 135, 0, rest), 255))),
-              V::kBadNd)
-        << int{units};
-  }
 }
 
 TEST(FrameParse, TruncationsNeverReadPastTheEndNorDeliver) {
@@ -323,11 +210,11 @@ TEST(FrameParse, TruncationsNeverReadPastTheEndNorDeliver) {
       NdFrame(135, kPeer6, kOur6, kOur6, 1), ArpFrame(1, kPeer4, kOur4),
   };
   for (const Bytes& full : frames) {
-    const V whole = Parse(full);
+    const V whole = Classify(full);
     ASSERT_NE(whole, V::kTooShort);
     for (size_t n = 0; n < full.size(); ++n) {
       const Bytes cut(full.begin(), full.begin() + n);  // exact size: ASan sees an over-read
-      const V got = Parse(cut);
+      const V got = Classify(cut);
       EXPECT_NE(got, V::kUdp) << n;
       if (whole != V::kArpRequest || n < 42) {
         EXPECT_EQ(got, V::kTooShort) << FrameVerdictName(whole) << " cut at " << n;
