@@ -70,6 +70,10 @@ void CassEngine::OnMessage(const PeerRef& peer, ByteView message, uint64_t now_m
     }
     return;
   }
+  Dispatch(peer, message, h);
+}
+
+void CassEngine::Dispatch(const PeerRef& peer, ByteView message, const protocol::Header& h) {
   switch (h.type) {
     case MessageType::kKeyRequest:
     case MessageType::kKeyRegRequest:
@@ -232,7 +236,7 @@ void CassEngine::EndSession(CassSession& s, bool failed) {
 
 // FindKeyedSession finds the session of a keyed message (§9.2): the TCP connection; on UDP the
 // CASS nonce it answers, else the session bound to its source. Another source is dropped
-// (§23 item 2).
+// (§23 item 2); so is a message a worker opened with another session's keys (OnOpened).
 CassSession* CassEngine::FindKeyedSession(const PeerRef& peer, const protocol::Header& h) {
   CassSession* s = peer.tcp() ? table_.ByPeer(peer) : table_.ByNonce(h.nonce);
   if (s == nullptr && !peer.tcp()) {
@@ -244,6 +248,10 @@ CassSession* CassEngine::FindKeyedSession(const PeerRef& peer, const protocol::H
   }
   if (!(s->peer == peer)) {
     counters_.Add(CassCounter::kRxWrongSource);
+    return nullptr;
+  }
+  if (pre_opened_ != nullptr && pre_opened_->session != s->id) {
+    counters_.Add(CassCounter::kRxStaleFlow);  // opened under another session's keys
     return nullptr;
   }
   return s;

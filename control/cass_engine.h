@@ -67,7 +67,23 @@ struct CassEngineConfig {
   // on_status: a Status went out; `s` is null when the refusal made no session (bad signature).
   std::function<void(const CassSession* s, protocol::StatusCode code)> on_status;
   // on_session_end: `s` closes now, still in the state it ended in; `failed` as kSessionsFailed.
+  // A dataplane drops the session's flow keys here.
   std::function<void(const CassSession& s, bool failed)> on_session_end;
+  // on_keys: `*s.keys` became known or grew (normal: IHK, then MEK at CAMReg, then MEK-IV; fast:
+  // all at once), for a dataplane that opens keyed messages itself (protocol::MakeFlowKeys of
+  // *s.keys, under s.peer, tagged with s.id for PreOpened::session). Ordering guarantee: it runs
+  // before the message that lets the CAM use these keys (KeyResponse, KeyRegResponse,
+  // CAMRegConfirm) is handed to the output, so a dataplane that applies key updates before it
+  // sends what TakeOutput gave sees the keys first.
+  std::function<void(const CassSession& s)> on_keys;
+};
+
+// PreOpened is what a dataplane worker did with one keyed CAM -> CASS message (the types of
+// protocol::OpenedByDataplane) before handing it to OnOpened. `content` is borrowed for the call.
+struct PreOpened {
+  uint64_t session = 0;  // CassSession::id of the flow keys the worker used (on_keys)
+  protocol::ProtectError verdict = protocol::ProtectError::kOk;  // kOk, kBadMac or kBadPadding
+  ByteView content;  // kOk: the DER plaintext; kBadPadding: the decrypted octets (unused)
 };
 
 class CassEngine {
@@ -85,6 +101,15 @@ class CassEngine {
   // OnMessage handles one framed message from `peer`: a UDP datagram that passed
   // CheckUdpDatagram, or one TCP frame from NextTcpFrame.
   void OnMessage(const PeerRef& peer, ByteView message, uint64_t now_ms);
+  // OnOpened is OnMessage for a message a dataplane worker already authenticated (and decrypted)
+  // with the keys of session pre.session: its verdict and plaintext replace protocol::Open. If
+  // the session the message belongs to is another one (a new session from the same source
+  // replaced it), the message is dropped under rx-stale-flow. `message` holds the 16-octet header
+  // (already framing-checked by the worker); for CAMReg (MAC-only, intact) the whole message, as
+  // the response cache compares duplicates by their bytes. The ciphertext of the encrypted types
+  // is not read (the worker decrypted it in place). Types a worker does not open (Status, first
+  // requests) must come whole and are handled exactly as by OnMessage.
+  void OnOpened(const PeerRef& peer, ByteView message, const PreOpened& pre, uint64_t now_ms);
   // OnPeerClosed: the TCP connection is gone; its session ends.
   void OnPeerClosed(uint64_t connection, uint64_t now_ms);
   // Tick drains the AC and RSA answers and fires the timers due at now_ms.
@@ -143,6 +168,10 @@ class CassEngine {
   enum TimerKind : uint64_t { kDeadline = 0, kRetransmit = 1 };
 
   // cass_engine.cc: plumbing.
+  void Dispatch(const PeerRef& peer, ByteView message, const protocol::Header& h);
+  void NotifyKeys(const CassSession& s);
+  protocol::ProtectError OpenKeyed(const CassSession& s, protocol::MessageType type,
+                                   ByteView message, Bytes& plain, ByteView* content);
   void Send(const PeerRef& peer, Bytes bytes, bool close_after = false);
   void Arm(CassSession& s, uint64_t after_ms);
   void ArmRetransmit(CassSession& s, uint64_t after_ms);
@@ -216,6 +245,7 @@ class CassEngine {
   std::vector<OutMessage> out_;
   CassCounters counters_;
   uint64_t now_ms_;
+  const PreOpened* pre_opened_ = nullptr;  // set while OnOpened dispatches
   uint64_t ac_in_flight_ = 0;
   std::vector<AcResult> ac_scratch_;
   std::vector<Signed> rsa_scratch_;

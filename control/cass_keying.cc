@@ -96,6 +96,7 @@ void CassEngine::OnKeyMaterial(CassSession& s, AcResult& r) {
       const protocol::KeyResponseContent content{s.session_id, config_.cass_certificate_der,
                                                  *cipher, r.sign_kpk};
       if (protocol::Encode(content, &der)) {
+        NotifyKeys(s);  // IHK, before the KeyResponse is signed and sent
         SignAndSend(s, MessageType::kKeyResponse, der);
         return;
       }
@@ -115,6 +116,7 @@ void CassEngine::OnKeyMaterial(CassSession& s, AcResult& r) {
       const protocol::KeyRegResponseContent content{s.session_id, *cipher,
                                                     config_.cass_certificate_der};
       if (protocol::Encode(content, &der)) {
+        NotifyKeys(s);  // MAK, MEK, MEK-IV at once
         SignAndSend(s, MessageType::kKeyRegResponse, der);
         return;
       }
@@ -204,9 +206,9 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
     counters_.Add(CassCounter::kRxNoSession);
     return;
   }
-  protocol::OpenedMessage opened;
-  const protocol::ProtectError e = protocol::Open(protocol::ProtectionOf(MessageType::kCamReg),
-                                                  message, {nullptr, &*s->keys}, {}, &opened);
+  Bytes unused;
+  ByteView content;
+  const protocol::ProtectError e = OpenKeyed(*s, MessageType::kCamReg, message, unused, &content);
   if (e != protocol::ProtectError::kOk) {
     if (e == protocol::ProtectError::kBadMac && s->state == SessionState::kWaitCamReg) {
       FailKeyed(*s, MessageType::kCamReg, s->session_id, h.nonce, StatusCode::kHmacFail);
@@ -221,8 +223,8 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
     return;
   }
   protocol::CamRegContent c;
-  if (protocol::Decode(opened.content, &c) != protocol::DecodeError::kNone) {
-    const auto peeked = protocol::PeekSessionId(opened.content);  // §23 item 1
+  if (protocol::Decode(content, &c) != protocol::DecodeError::kNone) {
+    const auto peeked = protocol::PeekSessionId(content);  // §23 item 1
     FailKeyed(*s, MessageType::kCamReg, peeked ? *peeked : Bytes(protocol::kSessionIdLen, 0),
               h.nonce, StatusCode::kMalformed);
     return;
@@ -250,6 +252,7 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
   CopyTo(s->hw, c.hw_version);
   CopyTo(s->sw, c.sw_version);
   s->keys->SetMek(derived.mek);
+  NotifyKeys(*s);
   s->icciek = derived.icciek;
   s->deliver_version = campaign_.DeliverVersion(s->cam_id);
   if (CamRegFromCache(*s)) {
@@ -293,6 +296,7 @@ void CassEngine::OnCamRegAc(CassSession& s, const AcResult& r) {
     return;
   }
   s.keys->SetMekIv(mek_iv);
+  NotifyKeys(s);  // before the CAMRegConfirm that lets the CAM use MEK-IV
   s.cache.Answer(MessageType::kCamReg, s.cam_reg_nonce, *sealed);
   Send(s.peer, std::move(*sealed));
   s.state = SessionState::kEstablished;

@@ -183,10 +183,9 @@ void CassEngine::OnCamResponse(const PeerRef& peer, ByteView message, const prot
   } else {
     live = s->state == SessionState::kWaitLogResponse && answers_outstanding;
   }
-  Bytes plain(message.size());
-  protocol::OpenedMessage opened;
-  const protocol::ProtectError e =
-      protocol::Open(protocol::ProtectionOf(type), message, {nullptr, &*s->keys}, plain, &opened);
+  Bytes plain;
+  ByteView content;
+  const protocol::ProtectError e = OpenKeyed(*s, type, message, plain, &content);
   if (e != protocol::ProtectError::kOk) {
     if (live && e == protocol::ProtectError::kBadMac) {
       FailKeyed(*s, type, s->session_id, h.nonce, StatusCode::kHmacFail);
@@ -205,11 +204,11 @@ void CassEngine::OnCamResponse(const PeerRef& peer, ByteView message, const prot
   protocol::RenewConfirmContent confirm;
   protocol::PurchaseReportContent report;
   protocol::LogResponseContent log;
-  const bool decoded = type == MessageType::kRenewConfirm     ? DecodeInto(opened.content, &confirm)
-                       : type == MessageType::kPurchaseReport ? DecodeInto(opened.content, &report)
-                                                              : DecodeInto(opened.content, &log);
+  const bool decoded = type == MessageType::kRenewConfirm     ? DecodeInto(content, &confirm)
+                       : type == MessageType::kPurchaseReport ? DecodeInto(content, &report)
+                                                              : DecodeInto(content, &log);
   if (!decoded) {
-    const auto peeked = protocol::PeekSessionId(opened.content);  // §23 item 1
+    const auto peeked = protocol::PeekSessionId(content);  // §23 item 1
     FailKeyed(*s, type, peeked ? *peeked : Bytes(protocol::kSessionIdLen, 0), h.nonce,
               StatusCode::kMalformed);
     return;

@@ -71,6 +71,7 @@ struct OutMessage {
   X(kRxUnexpectedType, "rx-unexpected-type") /* a type the CAM never sends */                \
   X(kRxNoSession, "rx-no-session")           /* matches no live exchange, §14 */            \
   X(kRxWrongSource, "rx-wrong-source")       /* not the bound UDP source, §23.2 */          \
+  X(kRxStaleFlow, "rx-stale-flow")           /* pre-opened under another session's keys */   \
   X(kRxBadMacDropped, "rx-bad-mac-dropped")  /* bad MAC, no live exchange, §23.2 */         \
   X(kRxBadSignature, "rx-bad-signature")     /* answered 0x05 */                             \
   X(kRxBadDigest, "rx-bad-digest")           /* unkeyed Status with a bad digest */          \
