@@ -169,9 +169,6 @@ class CassEngine {
 
   // cass_engine.cc: plumbing.
   void Dispatch(const PeerRef& peer, ByteView message, const protocol::Header& h);
-  void NotifyKeys(const CassSession& s);
-  protocol::ProtectError OpenKeyed(const CassSession& s, protocol::MessageType type,
-                                   ByteView message, Bytes& plain, ByteView* content);
   void Send(const PeerRef& peer, Bytes bytes, bool close_after = false);
   void Arm(CassSession& s, uint64_t after_ms);
   void ArmRetransmit(CassSession& s, uint64_t after_ms);
@@ -182,6 +179,10 @@ class CassEngine {
   bool SubmitAc(CassSession& s, AcRequest&& request);
   AcRequest RequestFor(const CassSession& s, AcRequestKind kind) const;
 
+  // cass_pre_opened.cc: the dataplane workers' hooks (on_keys, OnOpened).
+  void NotifyKeys(const CassSession& s);
+  protocol::ProtectError OpenKeyed(const CassSession& s, protocol::MessageType type,
+                                   ByteView message, Bytes& plain, ByteView* content);
   // cass_first_request.cc: KeyRequest / KeyRegRequest (§13.3, §13.11), checked inline or on
   // the RSA threads (VerifyOnWorkers, resumed by OnVerified).
   void OnFirstRequest(const PeerRef& peer, ByteView message);
