@@ -62,6 +62,16 @@ void PrefetchKeys(const crypto::KeyContext* keys) {
   }
 }
 
+// KeysFor is FlowKeys::For(t) for a CAM -> CASS keyed type, read without FlowKeys::has_full:
+// that flag sits on a cache line of its own, while each context's flags share a line with the
+// HMAC states the burst reads anyway. A flow without MEK has `full` wiped (MakeFlowKeys).
+const crypto::KeyContext* KeysFor(const protocol::FlowKeys& k, MessageType t) {
+  if (!protocol::IsEncrypted(t)) {
+    return k.mac_only.has_mac_key() ? &k.mac_only : nullptr;
+  }
+  return k.full.has_mac_key() && k.full.has_cipher_key() ? &k.full : nullptr;
+}
+
 KeyedVerdict FromBurst(crypto::BurstVerdict v) {
   switch (v) {
     case crypto::BurstVerdict::kBadMac:
@@ -116,7 +126,7 @@ void KeyedStage::ProcessChunk(std::span<KeyedInput> in, std::span<KeyedOutput> o
       continue;
     }
     const FlowEntry* flow = flows_.Find(in[i].source, hashes_[i]);
-    const crypto::KeyContext* keys = flow != nullptr ? flow->keys.For(o.type) : nullptr;
+    const crypto::KeyContext* keys = flow != nullptr ? KeysFor(flow->keys, o.type) : nullptr;
     if (flow != nullptr) {
       o.session = flow->session;
     }
