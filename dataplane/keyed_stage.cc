@@ -26,28 +26,25 @@ bool SentByCam(MessageType t) {
   }
 }
 
-// ContentValid decodes the plaintext of an opened CAM -> CASS type (PROFILE §7); the decoded
-// views are dropped: control decodes again from the same octets, off the hot path.
+// Decodes: `content` is one valid T (PROFILE §7); the views are dropped, control decodes again
+// from the same octets off the hot path.
+template <typename T>
+bool Decodes(ByteView content) {
+  T value;
+  return protocol::Decode(content, &value) == protocol::DecodeError::kNone;
+}
+
+// ContentValid decodes the plaintext of an opened CAM -> CASS type.
 bool ContentValid(MessageType t, ByteView content) {
-  using protocol::Decode;
-  using protocol::DecodeError;
   switch (t) {
-    case MessageType::kCamReg: {
-      protocol::CamRegContent c;
-      return Decode(content, &c) == DecodeError::kNone;
-    }
-    case MessageType::kRenewConfirm: {
-      protocol::RenewConfirmContent c;
-      return Decode(content, &c) == DecodeError::kNone;
-    }
-    case MessageType::kPurchaseReport: {
-      protocol::PurchaseReportContent c;
-      return Decode(content, &c) == DecodeError::kNone;
-    }
-    case MessageType::kLogResponse: {
-      protocol::LogResponseContent c;
-      return Decode(content, &c) == DecodeError::kNone;
-    }
+    case MessageType::kCamReg:
+      return Decodes<protocol::CamRegContent>(content);
+    case MessageType::kRenewConfirm:
+      return Decodes<protocol::RenewConfirmContent>(content);
+    case MessageType::kPurchaseReport:
+      return Decodes<protocol::PurchaseReportContent>(content);
+    case MessageType::kLogResponse:
+      return Decodes<protocol::LogResponseContent>(content);
     default:
       return false;
   }
