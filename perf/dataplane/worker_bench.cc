@@ -39,7 +39,7 @@ void Check(bool ok) {
 
 // LogResponseOf is a LogResponse content of exactly `size` DER octets.
 Bytes LogResponseOf(size_t size) {
-  static const uint8_t kSid[protocol::kSessionIdLen] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  static constexpr uint8_t kSid[protocol::kSessionIdLen] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   const Bytes info(size, 0x6c);
   for (size_t n = size; n > 0; --n) {
     const protocol::LogResponseContent c{ByteView(kSid), ByteView(info.data(), n)};

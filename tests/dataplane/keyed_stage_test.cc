@@ -33,8 +33,8 @@ FlowKey V4(uint32_t addr, uint16_t port) {
   return k;
 }
 
-const uint8_t kSid[protocol::kSessionIdLen] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-const uint8_t kFill[64] = {0x11, 0x22, 0x33};
+constexpr uint8_t kSid[protocol::kSessionIdLen] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+constexpr uint8_t kFill[64] = {0x11, 0x22, 0x33};
 
 template <typename T>
 Bytes Der(const T& value) {
@@ -271,6 +271,8 @@ TEST_F(KeyedStageTest, MixedBurstsGiveEachItsVerdictInOrder) {
   for (size_t n : {size_t{64}, size_t{150}}) {  // one full burst; more than one chunk
     std::vector<Case> cases;
     std::vector<KeyedInput> in;
+    cases.reserve(n);
+    in.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       cases.push_back(make(i));
     }
