@@ -60,8 +60,9 @@ void PrefetchKeys(const crypto::KeyContext* keys) {
 }
 
 // KeysFor is FlowKeys::For(t) for a CAM -> CASS keyed type, read without FlowKeys::has_full:
-// that flag sits on a cache line of its own, while each context's flags share a line with the
-// HMAC states the burst reads anyway. A flow without MEK has `full` wiped (MakeFlowKeys).
+// that flag sits alone on the entry's last cache line, while each context's flags share a line
+// with its outer HMAC state, which the burst reads anyway. A flow without MEK has `full` wiped
+// (MakeFlowKeys, FlowTable::Remove).
 const crypto::KeyContext* KeysFor(const protocol::FlowKeys& k, MessageType t) {
   if (!protocol::IsEncrypted(t)) {
     return k.mac_only.has_mac_key() ? &k.mac_only : nullptr;
