@@ -278,6 +278,14 @@ TEST_F(CassdTest, ConfigErrorsNameTheKey) {
            "kind = \"individual\"\nclient_type = 2\n",
        "", "", "", "images 1 and 2: one target, two client types"},
       {"[extra]\n", "", "", "", "[extra]: unknown section"},
+      {"[dpdk]\naddress = \"10.0.0.1\"\n", "", "", "", "[dpdk].port: is required"},
+      {"[dpdk]\nport = \"net_ring0\"\n", "", "", "", "[dpdk].address: the port needs"},
+      {"[dpdk]\nport = \"p\"\naddress = \"fd00::1\"\n", "", "", "",
+       "[dpdk].address: 'fd00::1' is not a numeric IPv4 address"},
+      {"[dpdk]\nport = \"p\"\naddress6 = \"10.0.0.1\"\n", "", "", "",
+       "[dpdk].address6: '10.0.0.1' is not a numeric IPv6 address"},
+      {"[dpdk]\nport = \"p\"\naddress = \"10.0.0.1\"\nvlan = 4095\n", "", "", "",
+       "[dpdk].vlan: must be an integer in 0..4094"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.expected);
@@ -286,6 +294,11 @@ TEST_F(CassdTest, ConfigErrorsNameTheKey) {
     EXPECT_EQ(err.rfind("rcas-cassd: error: config ", 0), 0u) << err;
     EXPECT_NE(err.find(c.expected), std::string::npos) << err;
   }
+  // A [dpdk] port takes UDP off the kernel sockets; the config alone is valid (--check starts
+  // no EAL).
+  const std::string dpdk =
+      WriteConfig("[dpdk]\nport = \"net_ring0\"\naddress = \"10.0.0.1\"\nworkers = 2\n");
+  EXPECT_EQ(RunCli("--config " + dpdk + " --check", &err), 0) << err;
   EXPECT_EQ(RunCli("--config " + dir_.File("missing.toml"), &err), 2);
   EXPECT_EQ(RunCli("--frobnicate", &err), 2);
 }

@@ -75,6 +75,9 @@ void ReadCass(TomlSection t, CassdConfig& c) {
 }
 
 void ReadListen(TomlSection t, CassdConfig& c) {
+  if (c.dpdk && !t.Has("udp")) {
+    c.udp.clear();  // UDP is served on the DPDK port; kernel UDP only when asked for
+  }
   t.Strings("udp", &c.udp);
   t.Strings("tcp", &c.tcp);
   for (const char* key : {"udp", "tcp"}) {
@@ -93,6 +96,9 @@ void ReadListen(TomlSection t, CassdConfig& c) {
   }
   c.announce_tcp = connection == "tcp";
   t.Int("max_connections", 1, 1 << 20, &c.max_connections);
+  if (c.address.empty() && c.dpdk) {
+    c.address = c.dpdk->port.address.empty() ? c.dpdk->port.address6 : c.dpdk->port.address;
+  }
   if (c.address.empty() && !c.udp.empty()) {
     c.address = c.udp.front();
   }
@@ -101,7 +107,7 @@ void ReadListen(TomlSection t, CassdConfig& c) {
   } else if (c.address.size() > 50 || !IsAddress(c.address)) {
     t.Fail("address", "must be a numeric address of at most 50 characters (§13.1)");
   }
-  if (c.announce_tcp ? c.tcp.empty() : c.udp.empty()) {
+  if (c.announce_tcp ? c.tcp.empty() : (c.udp.empty() && !c.dpdk)) {
     t.Fail("connection", "announces a transport with no listen address");
   }
   t.Finish();
@@ -191,7 +197,7 @@ Result<CassdConfig> LoadConfig(const std::string& path) {
   CassdConfig c;
   std::string error;
   const std::set<std::string> sections = {"cass", "listen", "announce", "ac",
-                                          "rsa",  "images", "log"};
+                                          "rsa",  "images", "log",      "dpdk"};
   for (const auto& [key, value] : *root) {
     if (sections.count(key) == 0 || !value->is_table()) {
       error = "[" + key + "]: unknown section";
@@ -204,8 +210,13 @@ Result<CassdConfig> LoadConfig(const std::string& path) {
   if (error.empty()) {
     ReadCass(section("cass"), c);
   }
+  ReadDpdk(section("dpdk"), c);
   ReadListen(section("listen"), c);
   ReadAnnounce(section("announce"), c);
+  if (c.dpdk) {
+    c.dpdk->port.udp_port = c.port;
+    c.dpdk->port.multicast_ttl = static_cast<uint8_t>(c.multicast.ttl);
+  }
   ReadAc(section("ac"), c);
   ReadRsa(section("rsa"), c);
   ReadImages(section("images"), c);

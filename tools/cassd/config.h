@@ -12,6 +12,7 @@
 #include "control/announce.h"
 #include "crypto/result.h"
 #include "crypto/x509.h"
+#include "dataplane/dpdk_transport.h"
 #include "dataplane/kernel_transport.h"
 #include "storage/cam_record.h"
 
@@ -29,6 +30,12 @@ struct ImageConfig {
   std::string ds_ip;           // where CAMs fetch it (dSIP): given, or this daemon's server
   std::optional<storage::VersionField> target_hw;  // nullopt: any
   std::optional<storage::VersionField> target_sw;
+};
+
+// DpdkConfig: [dpdk], UDP on a DPDK port instead of kernel sockets (docs/dataplane.md).
+struct DpdkConfig {
+  std::vector<std::string> eal;  // EAL arguments (lcores, --vdev/-a, --file-prefix, ...)
+  dataplane::DpdkOptions port;
 };
 
 struct CassdConfig {
@@ -69,6 +76,8 @@ struct CassdConfig {
   std::vector<ImageConfig> images;
   bool purchase_report_req = false;
   bool log_request = false;
+  // [dpdk]: absent = kernel sockets only
+  std::optional<DpdkConfig> dpdk;
   // [log]
   std::string log_level = "info";
   std::string log_format = "kv";  // kv | json

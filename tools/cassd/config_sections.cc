@@ -22,6 +22,37 @@ void ReadAc(TomlSection t, CassdConfig& c) {
   t.Finish();
 }
 
+void ReadDpdk(TomlSection t, CassdConfig& c) {
+  if (!t.present()) {
+    return;
+  }
+  DpdkConfig d;
+  t.Strings("eal", &d.eal);
+  t.String("port", &d.port.device);
+  if (t.ok() && d.port.device.empty()) {
+    t.Fail("port", "is required (a --vdev name or a PCI address given to the EAL)");
+  }
+  t.String("address", &d.port.address);
+  t.String("address6", &d.port.address6);
+  for (const char* key : {"address", "address6"}) {
+    const std::string& a = key[7] == '6' ? d.port.address6 : d.port.address;
+    if (!a.empty() && (!IsAddress(a) || (a.find(':') != std::string::npos) != (key[7] == '6'))) {
+      t.Fail(key, "'" + a + "' is not a numeric IPv" + (key[7] == '6' ? "6" : "4") + " address");
+    }
+  }
+  if (t.ok() && d.port.address.empty() && d.port.address6.empty()) {
+    t.Fail("address", "the port needs an address or address6");
+  }
+  t.Int("workers", 0, 128, &d.port.workers);
+  t.Int("vlan", 0, 4094, &d.port.vlan);
+  t.Int("mbufs", 1023, 1 << 22, &d.port.mbufs);
+  t.Int("flows", 64, 1 << 24, &d.port.flows);
+  t.Int("idle_sleep_us", 0, 100'000, &d.port.idle_sleep_us);
+  t.Int("tx_drain_us", 0, 100'000, &d.port.tx_drain_us);
+  t.Finish();
+  c.dpdk = std::move(d);
+}
+
 void ReadRsa(TomlSection t, CassdConfig& c) {
   t.Int("workers", 1, 256, &c.rsa_workers);
   t.Int("queue", 1, 1 << 24, &c.rsa_queue);

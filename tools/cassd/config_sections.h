@@ -19,5 +19,6 @@ void ReadAc(TomlSection t, CassdConfig& c);
 void ReadRsa(TomlSection t, CassdConfig& c);
 void ReadImages(TomlSection t, CassdConfig& c);
 void ReadLog(TomlSection t, CassdConfig& c);
+void ReadDpdk(TomlSection t, CassdConfig& c);
 
 }  // namespace rcas::tools::cassd

@@ -48,8 +48,23 @@ int CassDaemon::Run() {
   if (!Notify("READY=1\nSTATUS=serving")) {
     log_.Warn("notify", {{"error", "NOTIFY_SOCKET set but READY=1 not sent"}});
   }
-  if (Status s = transport_->Run(*this); !s.ok()) {
-    log_.Error("transport", {{"error", s.error()}});
+  if (dpdk_) {
+    if (Status s = dpdk_->Start(); !s.ok()) {
+      log_.Error("dpdk", {{"error", s.error()}});
+      return 1;
+    }
+    log_.Info("dpdk", {{"port", config_.dpdk->port.device},
+                       {"mac", dpdk_->mac()},
+                       {"address", config_.dpdk->port.address},
+                       {"address6", config_.dpdk->port.address6},
+                       {"workers", std::to_string(dpdk_->workers())}});
+  }
+  const Status ran = transport_->Run(*this);
+  if (dpdk_) {
+    dpdk_->Stop();  // RX stopped, rings drained, port stopped
+  }
+  if (!ran.ok()) {
+    log_.Error("transport", {{"error", ran.error()}});
     return 1;
   }
   const uint64_t live = LiveSessions();
@@ -91,6 +106,10 @@ void CassDaemon::OnPeerClosed(uint64_t connection, uint64_t now_ms) {
 
 void CassDaemon::OnReadable(int fd, uint64_t now_ms) {
   if (OnControlReadable(fd, now_ms)) {
+    return;
+  }
+  if (dpdk_ && fd == dpdk_->event_fd()) {
+    OnDpdkReadable(now_ms);
     return;
   }
   if (fd != signal_fd_) {
@@ -138,6 +157,9 @@ void CassDaemon::Poll(uint64_t now_ms, std::vector<control::OutMessage>& out,
   engine_->TakeOutput(out);
   if (!draining_) {
     announcer_->Tick(now_ms, announcements);
+  }
+  if (dpdk_) {
+    RouteToDpdk(out, announcements);
   }
   if (now_ms >= next_housekeeping_ms_) {
     Housekeeping(now_ms);
@@ -207,6 +229,9 @@ void CassDaemon::LogCounterDeltas() {
     log_.Warn("transport-drops", drops);
   }
   logged_transport_ = t;
+  if (dpdk_) {
+    LogDpdkDeltas();
+  }
   LogCampaignDeltas();
 }
 

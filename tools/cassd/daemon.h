@@ -23,6 +23,7 @@
 #include "control/image_publisher.h"
 #include "control/image_registry.h"
 #include "crypto/rsa_batcher.h"
+#include "dataplane/dpdk_transport.h"
 #include "dataplane/image_server.h"
 #include "dataplane/kernel_transport.h"
 #include "storage/ac_store.h"
@@ -75,6 +76,12 @@ class CassDaemon : public dataplane::TransportSink {
   void ControlImage(uint64_t client, const std::vector<std::string>& words);
   void OnPublished();
   void JoinPublisher();
+  // daemon_dpdk.cc: the DPDK port's side of the loop (docs/dataplane.md)
+  Status OpenDpdk(control::CassEngineConfig& ec);
+  void OnDpdkReadable(uint64_t now_ms);
+  void RouteToDpdk(std::vector<control::OutMessage>& out, std::vector<Bytes>& announcements);
+  void LogDpdkDeltas();
+  void ControlDataplane(uint64_t client, const std::vector<std::string>& words);
   // daemon.cc
   void OnSignal(int signo, uint64_t now_ms);
   void Housekeeping(uint64_t now_ms);
@@ -95,6 +102,9 @@ class CassDaemon : public dataplane::TransportSink {
   std::unique_ptr<control::CampaignCatalog> catalog_;
   std::unique_ptr<ObservedCampaign> campaign_;  // the catalog, seen by the log
   std::unique_ptr<control::RegistryPublisher> publisher_;
+  // The DPDK port, when [dpdk] is set: UDP there, TCP on the kernel transport. It goes after the
+  // engine, whose observers install and remove its flows.
+  std::unique_ptr<dataplane::DpdkTransport> dpdk_;
   std::unique_ptr<control::CassEngine> engine_;
   std::unique_ptr<control::AnnounceScheduler> announcer_;
   std::unique_ptr<dataplane::KernelTransport> transport_;
@@ -122,6 +132,7 @@ class CassDaemon : public dataplane::TransportSink {
   std::string stop_reason_;
   control::CassCounters logged_engine_{};
   dataplane::TransportCounters logged_transport_{};
+  dataplane::DpdkStats logged_dpdk_{};
   uint64_t logged_ac_errors_ = 0;
   control::CatalogStats logged_catalog_{};
 };

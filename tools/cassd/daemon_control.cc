@@ -19,7 +19,8 @@ constexpr char kHelp[] =
     " [target_hw=HEX8] [target_sw=HEX8] [client_type=N] [vendor=..] [ds_ip=..]"
     " | image withdraw FN\n"
     "campaign purchase-report|renew [schedule=YYMMDDhhmmss] | campaign log | campaign stop\n"
-    "cam show|reports|reset-count CAM_ID | cam set-state CAM_ID join|leave";
+    "cam show|reports|reset-count CAM_ID | cam set-state CAM_ID join|leave\n"
+    "dataplane stats | dataplane capture start FILE | dataplane capture stop";
 
 std::vector<std::string> Words(std::string_view line) {
   std::vector<std::string> words;
@@ -90,6 +91,8 @@ void CassDaemon::OnControl(uint64_t client, std::string_view line) {
     ControlCampaign(client, words);
   } else if (group == "cam") {
     ControlCam(client, words);
+  } else if (group == "dataplane") {
+    ControlDataplane(client, words);
   } else if (group == "help") {
     control_->Answer(client, kHelp);
   } else {

@@ -165,6 +165,9 @@ Status CassDaemon::OpenFrontend() {
                               {"outcome", failed ? "failed" : "ok"},
                               {"state", StateName(s.state)}});
   };
+  if (Status s = OpenDpdk(ec); !s.ok()) {
+    return Error{"[dpdk]: " + s.error()};
+  }
   const uint64_t now = UnixMs();
   engine_ = std::make_unique<control::CassEngine>(std::move(ec), std::move(*zone), *ac_, *store_,
                                                   *rsa_, *campaign_, *publisher_, now);
@@ -188,7 +191,11 @@ Status CassDaemon::OpenFrontend() {
   dataplane::KernelTransportOptions to;
   to.udp = WithPort(config_.udp, config_.port);
   to.tcp = WithPort(config_.tcp, config_.port);
-  to.announce = config_.announce_targets;
+  if (!dpdk_) {  // else announcements leave through the port (RouteToDpdk)
+    to.announce = config_.announce_targets;
+  } else {
+    to.announce.clear();
+  }
   to.multicast = config_.multicast;
   to.max_connections = config_.max_connections;
   transport_ = std::make_unique<dataplane::KernelTransport>(to);
@@ -207,6 +214,9 @@ Status CassDaemon::OpenFrontend() {
   transport_->Watch(signal_fd_);
   transport_->Watch(engine_->ac_event_fd());
   transport_->Watch(engine_->rsa_event_fd());
+  if (dpdk_) {
+    transport_->Watch(dpdk_->event_fd());
+  }
   log_.Info("state", {{"rand_chk", created ? "drawn" : "kept"}, {"dir", config_.state_dir}});
   return OpenControl();
 }
@@ -218,6 +228,9 @@ CassDaemon::~CassDaemon() {
     close(publish_done_fd_);
   }
   transport_.reset();
+  if (dpdk_) {
+    dpdk_->Stop();
+  }
   if (signal_fd_ >= 0) {
     close(signal_fd_);
   }

@@ -103,5 +103,10 @@ int main(int argc, char** argv) {
     log.Error("start-failed", {{"error", daemon.error()}});
     return Fail(1, daemon.error());
   }
-  return (*daemon)->Run();
+  const int rc = (*daemon)->Run();
+  daemon->reset();
+  if (config->dpdk) {
+    rcas::dataplane::CleanupEal();  // after the port and its pools are gone
+  }
+  return rc;
 }

@@ -21,6 +21,7 @@ class TomlSection {
       : table_(std::move(table)), name_(std::move(name)), error_(error) {}
 
   bool Has(const std::string& key) const { return table_ != nullptr && table_->contains(key); }
+  bool present() const { return table_ != nullptr; }
 
   void String(const std::string& key, std::string* out) {
     if (!Use(key)) {
