@@ -62,6 +62,7 @@ int CassDaemon::Run() {
   const Status ran = transport_->Run(*this);
   if (dpdk_) {
     dpdk_->Stop();  // RX stopped, rings drained, port stopped
+    LogDpdkTotals();
   }
   if (!ran.ok()) {
     log_.Error("transport", {{"error", ran.error()}});

@@ -81,6 +81,7 @@ class CassDaemon : public dataplane::TransportSink {
   void OnDpdkReadable(uint64_t now_ms);
   void RouteToDpdk(std::vector<control::OutMessage>& out, std::vector<Bytes>& announcements);
   void LogDpdkDeltas();
+  void LogDpdkTotals();
   void ControlDataplane(uint64_t client, const std::vector<std::string>& words);
   // daemon.cc
   void OnSignal(int signo, uint64_t now_ms);

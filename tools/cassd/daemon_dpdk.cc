@@ -2,6 +2,7 @@
 // workers' messages feed the engine (pre-opened keyed messages through OnOpened), answers to
 // DPDK peers and the announcements leave through the port (docs/dataplane.md).
 
+#include <array>
 #include <string>
 
 #include "protocol/flow_keys.h"
@@ -114,6 +115,31 @@ void CassDaemon::LogDpdkDeltas() {
     log_.Warn("dpdk-drops", drops);
   }
   logged_dpdk_ = now;
+}
+
+// LogDpdkTotals: the port's nonzero counters at the stop, beside the engine's.
+void CassDaemon::LogDpdkTotals() {
+  const dataplane::DpdkStats s = dpdk_->stats();
+  LogFields fields;
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    if (s.events[i] != 0) {
+      fields.emplace_back(dataplane::DpdkCounterName(dataplane::DpdkCounter(i)),
+                          std::to_string(s.events[i]));
+    }
+  }
+  static const auto kKeyedNames = [] {  // LogFields keeps views: the names must outlive it
+    std::array<std::string, dataplane::kKeyedVerdictCount> names;
+    for (size_t i = 0; i < names.size(); ++i) {
+      names[i] = std::string("keyed-") + dataplane::KeyedVerdictName(dataplane::KeyedVerdict(i));
+    }
+    return names;
+  }();
+  for (size_t i = 0; i < s.keyed.size(); ++i) {
+    if (s.keyed[i] != 0) {
+      fields.emplace_back(kKeyedNames[i], std::to_string(s.keyed[i]));
+    }
+  }
+  log_.Info("dpdk-counters", fields);
 }
 
 void CassDaemon::ControlDataplane(uint64_t client, const std::vector<std::string>& words) {
