@@ -100,7 +100,14 @@ Status InitEal(const std::vector<std::string>& args) {
   return OkStatus();
 }
 
-void CleanupEal() { rte_eal_cleanup(); }
+void CleanupEal() {
+  const std::string runtime = rte_eal_get_runtime_dir();
+  rte_eal_cleanup();
+  // The telemetry socket outlives rte_eal_cleanup in 22.11; without shared config (--no-shconf)
+  // nothing else is left, so the run leaves no folder behind. Kept if anything else is there.
+  unlink((runtime + "/dpdk_telemetry.v2").c_str());
+  rmdir(runtime.c_str());
+}
 
 Result<std::unique_ptr<DpdkTransport>> DpdkTransport::Open(const DpdkOptions& options) {
   auto impl = std::make_unique<Impl>();

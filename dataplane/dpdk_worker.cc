@@ -37,6 +37,10 @@ Worker::Worker(DpdkTransport::Impl& owner, unsigned i, size_t flow_capacity)
 }
 
 Worker::~Worker() {
+  void* cmd = nullptr;
+  while (commands != nullptr && rte_ring_dequeue(commands, &cmd) == 0) {
+    delete static_cast<FlowCommand*>(cmd);  // queued before Start, or after Stop
+  }
   rte_ring_free(to_control);
   rte_ring_free(tx_ring);
   rte_ring_free(commands);
@@ -45,7 +49,7 @@ Worker::~Worker() {
 
 void Worker::Run() {
   while (!impl.stop.load(std::memory_order_acquire)) {
-    if (Turn()) {
+    if (Turn() || tx_count > 0) {  // a partial TX burst waits for its deadline, not a nap
       idle_turns = 0;
     } else if (impl.options.idle_sleep_us != 0 && ++idle_turns > kIdleTurnsBeforeNap) {
       rte_delay_us_sleep(impl.options.idle_sleep_us);
