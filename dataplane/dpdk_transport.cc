@@ -40,24 +40,35 @@ FlowKey FlowKeyOf(const IpAddr& ip, uint16_t port) {
   return k;
 }
 
-control::PeerRef PeerOf(const IpAddr& ip, uint16_t port, unsigned worker) {
-  sockaddr_storage ss{};
-  socklen_t len = 0;
+namespace {
+
+// FillPeer writes the CAM's address into `p` in place. Only the octets a sockaddr_in6 covers are
+// cleared: the rest of sockaddr_storage stays zero from p's construction, so Drain reuses one
+// PeerRef per burst instead of zeroing and copying 128 octets several times per message.
+void FillPeer(const IpAddr& ip, uint16_t port, unsigned worker, control::PeerRef* p) {
+  p->transport = control::PeerRef::Transport::kUdp;
+  p->connection = kDpdkPeerTag | worker;
+  std::memset(&p->address, 0, sizeof(sockaddr_in6));
   if (ip.v6) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    auto* a = reinterpret_cast<sockaddr_in6*>(&p->address);
     a->sin6_family = AF_INET6;
     a->sin6_port = htons(port);
     std::memcpy(&a->sin6_addr, ip.b.data(), 16);
-    len = sizeof(sockaddr_in6);
+    p->address_len = sizeof(sockaddr_in6);
   } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* a = reinterpret_cast<sockaddr_in*>(&p->address);
     a->sin_family = AF_INET;
     a->sin_port = htons(port);
     std::memcpy(&a->sin_addr, ip.b.data(), 4);
-    len = sizeof(sockaddr_in);
+    p->address_len = sizeof(sockaddr_in);
   }
-  control::PeerRef p = control::PeerRef::Udp(reinterpret_cast<const sockaddr*>(&ss), len);
-  p.connection = kDpdkPeerTag | worker;
+}
+
+}  // namespace
+
+control::PeerRef PeerOf(const IpAddr& ip, uint16_t port, unsigned worker) {
+  control::PeerRef p;
+  FillPeer(ip, port, worker, &p);
   return p;
 }
 
@@ -181,6 +192,7 @@ size_t DpdkTransport::Drain(const std::function<void(const DpdkMessage&)>& fn, s
   impl_->notified.store(false, std::memory_order_release);  // before the dequeues: no lost wake
   size_t done = 0;
   bool more = false;
+  DpdkMessage msg;  // reused: FillPeer rewrites only the address octets in use
   for (auto& w : impl_->workers) {
     rte_mbuf* pkts[kBurst];
     while (done < max) {
@@ -190,8 +202,7 @@ size_t DpdkTransport::Drain(const std::function<void(const DpdkMessage&)>& fn, s
       for (unsigned i = 0; i < n; ++i) {
         const MbufMeta& meta = Meta(pkts[i]);
         const uint8_t* data = rte_pktmbuf_mtod(pkts[i], const uint8_t*) + meta.payload_offset;
-        DpdkMessage msg;
-        msg.peer = PeerOf(meta.peer, meta.peer_port, meta.worker);
+        FillPeer(meta.peer, meta.peer_port, meta.worker, &msg.peer);
         msg.message = ByteView(data, meta.payload_len);
         msg.pre_opened = meta.pre_opened != 0;
         msg.session = meta.session;
