@@ -12,6 +12,7 @@
 
 #include "crypto/burst.h"
 #include "dataplane/dpdk_internal.h"
+#include "perf/common/synthetic_cam.h"
 #include "protocol/content.h"
 #include "protocol/header.h"
 #include "protocol/protect.h"
@@ -41,14 +42,15 @@ MacAddr CamMac(size_t s) {
   return {0x02, 0x00, 0x00, 0x4e, static_cast<uint8_t>(s >> 8), static_cast<uint8_t>(s)};
 }
 
+// KeysOf is flow s's fast-mode session (PROFILE §12.1): MAK, MEK and MEK-IV from the perf
+// data generator, seeded by the flow.
 protocol::SessionKeys KeysOf(size_t s) {
   crypto::AesKey mak, mek;
   protocol::SecretBlock mek_iv;
-  for (size_t i = 0; i < 16; ++i) {
-    mak[i] = static_cast<uint8_t>(s * 7 + i);
-    mek[i] = static_cast<uint8_t>(s * 11 + i * 3);
-    mek_iv[i] = static_cast<uint8_t>(s * 13 + i * 5);
-  }
+  uint64_t x = s;
+  perf::Fill(mak.mutable_view(), x);
+  perf::Fill(mek.mutable_view(), x);
+  perf::Fill(mek_iv.mutable_view(), x);
   return protocol::SessionKeys::Fast(mak, mek, mek_iv);
 }
 
