@@ -34,8 +34,9 @@ struct IpAddr {
   bool operator==(const IpAddr&) const = default;
 };
 
-// The verdicts of ParseFrame: the answerable/deliverable kinds first, then one drop reason
-// each, so that the worker keeps one named counter per reason (STYLE: VPP's foreach_*_error).
+// The verdicts of ParseFrame: the answerable/deliverable kinds and the fragments first, then one
+// drop reason each, so that the worker keeps one named counter per reason (STYLE: VPP's
+// foreach_*_error).
 #define RCAS_FRAME_VERDICTS(X)                                                     \
   X(kUdp, "udp")                                                                   \
   X(kArpRequest, "arp_request")                                                    \
@@ -44,13 +45,14 @@ struct IpAddr {
   X(kIcmp6EchoRequest, "icmp6_echo_request")                                       \
   X(kNeighborSolicit, "nd_neighbor_solicit")                                       \
   X(kNeighborAdvert, "nd_neighbor_advert")                                         \
-  X(kTooShort, "drop_too_short") /* shorter than a header says */                  \
+  X(kIpv4Fragment, "ipv4_fragment") /* to the Reassembler (ip_reassembly.h) */     \
+  X(kIpv6Fragment, "ipv6_fragment") /* RFC 8200 §4.5, to the Reassembler */       \
+  X(kTooShort, "drop_too_short")    /* shorter than a header says */               \
   X(kOtherEtherType, "drop_other_ethertype")                                       \
   X(kVlanStacked, "drop_vlan_stacked")            /* QinQ / 802.1ad: not served */ \
   X(kBadSourceAddress, "drop_bad_source_address") /* group MAC, multicast IP */    \
   X(kBadIpv4Header, "drop_bad_ipv4_header")       /* version, IHL, total length */ \
   X(kIpv4Checksum, "drop_ipv4_checksum")                                           \
-  X(kIpv4Fragment, "drop_ipv4_fragment") /* PROFILE §5.4: whole datagrams */      \
   X(kIpv4Options, "drop_ipv4_options")                                             \
   X(kBadIpv6Header, "drop_bad_ipv6_header")                                        \
   X(kIpv6ExtensionHeader, "drop_ipv6_extension_header")                            \
@@ -88,12 +90,20 @@ struct FrameView {
   bool has_lladdr = false;   // ND: the link-layer address option was present
   uint8_t nd_flags = 0;      // NA: R (0x80), S (0x40), O (0x20)
   IpAddr nd_target;          // NS/NA target address
+  // kIpv4Fragment / kIpv6Fragment (only UDP is reassembled): the IPv4 id or the IPv6 Fragment
+  // header's identification, this fragment's offset in the datagram in octets and its M flag;
+  // l4_offset and payload_offset then both index the fragment's data, payload_len octets.
+  uint32_t frag_id = 0;
+  uint16_t frag_offset = 0;
+  bool more_fragments = false;
 };
 
 // ParseFrame classifies `frame` and fills `out` (reset first; on a drop, the fields read so far
 // are kept for a capture, never for delivery). It checks the IPv4 header checksum, the UDP
 // checksum (always for IPv6, for IPv4 when non-zero), the ICMP/ICMPv6 checksums and the
-// RFC 4861 §7.1 validity rules of NS/NA. Reads only within `frame`.
+// RFC 4861 §7.1 validity rules of NS/NA. A fragment of a UDP datagram (PROFILE §5.4 allows
+// them) is kIpv4Fragment or kIpv6Fragment with its frag_* fields for the Reassembler; a
+// fragment of anything else is kOtherIpProtocol. Reads only within `frame`.
 FrameVerdict ParseFrame(ByteView frame, FrameView* out) noexcept;
 
 // LocalAddrs is the gateway's own identity on one port.

@@ -40,6 +40,16 @@ namespace {
 
 bool IsGroupMac(const MacAddr& m) { return (m[0] & 1) != 0; }
 
+// FillFragment records a fragment's id, offset (`field`: 13 bits of 8-octet units above 3 flag
+// bits, IPv4's and the IPv6 Fragment header's layout alike, M the lowest) and data.
+void FillFragment(uint32_t id, uint16_t field, size_t data, size_t len, FrameView* v) {
+  v->frag_id = id;
+  v->frag_offset = static_cast<uint16_t>((field & 0x1fff) * 8);
+  v->more_fragments = (field & 0x2000) != 0;
+  v->l4_offset = v->payload_offset = static_cast<uint16_t>(data);
+  v->payload_len = static_cast<uint16_t>(len);
+}
+
 V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
   if (avail < kIpv4Len) {
     return V::kTooShort;
@@ -63,15 +73,19 @@ V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
   if ((frag & 0x8000) != 0) {
     return V::kBadIpv4Header;  // the reserved flag
   }
-  if ((frag & 0x3fff) != 0) {
-    return V::kIpv4Fragment;
-  }
   v->ttl = ip[8];
   v->src_ip = LoadIp(ip + 12, false);
   v->dst_ip = LoadIp(ip + 16, false);
   v->l4_offset = static_cast<uint16_t>(l3 + kIpv4Len);
   if (v->src_ip.IsMulticast() || v->src_ip == IpAddr::V4(0xffffffff)) {
     return V::kBadSourceAddress;
+  }
+  if ((frag & 0x3fff) != 0) {
+    if (ip[9] != kProtoUdp) {
+      return V::kOtherIpProtocol;  // only UDP datagrams (PROFILE §5.4) outgrow one MTU
+    }
+    FillFragment(LoadBe16(ip + 4), frag, v->l4_offset, total - kIpv4Len, v);
+    return V::kIpv4Fragment;
   }
   switch (ip[9]) {
     case kProtoUdp:
@@ -126,6 +140,22 @@ V ParseIpv6(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
   }
   if (ip[6] == kProtoIcmp6) {
     return ParseIcmp6(f, v->l4_offset, len, v);
+  }
+  if (ip[6] == kIpv6FragmentHeader) {
+    // RFC 8200 §4.5: next header, reserved, offset/M, identification; only directly after
+    // the fixed header, and only of a UDP datagram.
+    if (len < kIpv6FragLen) {
+      return V::kBadIpv6Header;
+    }
+    const uint8_t* fh = ip + kIpv6Len;
+    if (fh[0] != kProtoUdp) {
+      return IsIpv6ExtensionHeader(fh[0]) ? V::kIpv6ExtensionHeader : V::kOtherIpProtocol;
+    }
+    // The IPv6 field has the offset in the high 13 bits; shift it to IPv4's layout.
+    const uint16_t field = LoadBe16(fh + 2);
+    FillFragment(LoadBe32(fh + 4), static_cast<uint16_t>((field >> 3) | ((field & 1) << 13)),
+                 v->l4_offset + kIpv6FragLen, len - kIpv6FragLen, v);
+    return V::kIpv6Fragment;
   }
   return IsIpv6ExtensionHeader(ip[6]) ? V::kIpv6ExtensionHeader : V::kOtherIpProtocol;
 }
