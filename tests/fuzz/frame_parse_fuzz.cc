@@ -1,7 +1,9 @@
 // ParseFrame (dataplane/frame.h) on any octets: offsets stay inside the frame; an answerable
 // request is answered, as if it were for us, in an exact-size copy (ASan sees any write past
 // the capacity) and the reply parses as the reply; a UDP datagram's headers written again by
-// WriteUdpHeaders parse back to the same view.
+// WriteUdpHeaders parse back to the same view, and cut by WriteFragment then reassembled give
+// back that frame; every fragment goes through one Reassembler shared across inputs, whose
+// whole frames are never fragments again.
 
 #include <cstdint>
 #include <cstdlib>
@@ -9,6 +11,8 @@
 #include <vector>
 
 #include "dataplane/frame.h"
+#include "dataplane/ip_fragment.h"
+#include "dataplane/ip_reassembly.h"
 
 namespace {
 
@@ -73,7 +77,58 @@ void CheckAnswer(const uint8_t* data, size_t size, const FrameView& v) {
   }
 }
 
-void CheckUdpRoundTrip(const uint8_t* data, const FrameView& v) {
+// CheckReassembly gives a fragment to a Reassembler that lives across inputs, so that
+// fragments of different inputs meet as on the wire, with a clock that moves per input.
+void CheckReassembly(const uint8_t* data, size_t size, const FrameView& v) {
+  static Reassembler shared(ReassemblyConfig{.slots = 4, .max_datagram = 4096, .timeout_ms = 64});
+  static uint64_t now_ms = 0;
+  const ReassemblyResult r = shared.Add({data, size}, v, ++now_ms);
+  Check((r.verdict == ReassemblyVerdict::kComplete) == !r.frame.empty());
+  if (!r.frame.empty()) {
+    Check(r.frame.size() <= 14 + 4 + 40 + 4096);
+    FrameView w;
+    const V got = ParseFrame(r.frame, &w);
+    Check(got != V::kIpv4Fragment && got != V::kIpv6Fragment);
+  }
+  if (now_ms % 16 == 0) {
+    shared.Expire(now_ms);
+  }
+}
+
+// CheckFragmentRoundTrip cuts `frame` at an mtu picked by the input and reassembles it: the
+// same frame back, but for IPv4's id, flags and header checksum.
+void CheckFragmentRoundTrip(const std::vector<uint8_t>& frame, const FrameView& v, size_t pick) {
+  const bool v6 = v.src_ip.v6;
+  const size_t mtu = 576 + pick % 1024;
+  const size_t count = FragmentCount(frame.size(), v6, v.vlan, mtu);
+  Check(count >= 1);
+  Reassembler r(ReassemblyConfig{.slots = 1, .max_datagram = 0xffff, .timeout_ms = 1});
+  ReassemblyResult last;
+  for (size_t i = 0; i < count; ++i) {
+    std::vector<uint8_t> f(v.l3_offset + mtu);
+    f.resize(WriteFragment(f, frame, v6, v.vlan, mtu, i, static_cast<uint32_t>(pick)));
+    Check(!f.empty() && f.size() - v.l3_offset <= mtu);
+    FrameView fv;
+    const V got = ParseFrame(f, &fv);
+    if (count == 1) {
+      Check(got == V::kUdp && f == frame);
+      return;
+    }
+    Check(got == (v6 ? V::kIpv6Fragment : V::kIpv4Fragment));
+    last = r.Add(f, fv, 0);
+    Check(last.verdict ==
+          (i + 1 < count ? ReassemblyVerdict::kPending : ReassemblyVerdict::kComplete));
+  }
+  std::vector<uint8_t> whole(last.frame.begin(), last.frame.end());
+  Check(whole.size() == frame.size());
+  if (!v6) {
+    std::memcpy(whole.data() + v.l3_offset + 4, frame.data() + v.l3_offset + 4, 4);
+    std::memcpy(whole.data() + v.l3_offset + 10, frame.data() + v.l3_offset + 10, 2);
+  }
+  Check(whole == frame);
+}
+
+void CheckUdpRoundTrip(const uint8_t* data, size_t size, const FrameView& v) {
   UdpRoute r;
   r.src_mac = v.src_mac;
   r.dst_mac = v.dst_mac;
@@ -94,6 +149,7 @@ void CheckUdpRoundTrip(const uint8_t* data, const FrameView& v) {
         again.dst_port == v.dst_port && again.vlan == v.vlan && again.vlan_tci == v.vlan_tci &&
         again.payload_len == v.payload_len && again.src_mac == v.src_mac &&
         again.dst_mac == v.dst_mac);
+  CheckFragmentRoundTrip(out, v, size);
 }
 
 }  // namespace
@@ -112,7 +168,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   CheckAnswer(data, size, v);
   if (verdict == V::kUdp) {
-    CheckUdpRoundTrip(data, v);
+    CheckUdpRoundTrip(data, size, v);
+  }
+  if (verdict == V::kIpv4Fragment || verdict == V::kIpv6Fragment) {
+    Check(v.l4_offset == v.payload_offset && size_t{v.payload_offset} + v.payload_len <= size);
+    CheckReassembly(data, size, v);
   }
   return 0;
 }
