@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "dataplane/frame.h"
+#include "dataplane/ip_reassembly.h"
 #include "dataplane/keyed_stage.h"
 #include "protocol/verdicts.h"
 
@@ -14,12 +15,14 @@ namespace rcas::dataplane {
 
 #define RCAS_DPDK_COUNTERS(X)                                                                 \
   X(kRxPackets, "rx-packets")                                                                 \
-  X(kRxBursts, "rx-bursts")         /* non-empty RX bursts */                                 \
-  X(kRxWrongVlan, "rx-wrong-vlan")  /* a VLAN other than the port's, or untagged */           \
-  X(kRxNotOurMac, "rx-not-our-mac") /* unicast to another MAC */                              \
-  X(kRxNotOurIp, "rx-not-our-ip")   /* UDP/ICMP to an address that is not ours */             \
-  X(kRxWrongPort, "rx-wrong-port")  /* UDP to a port other than the RCAS port */              \
-  X(kRxNoAddress, "rx-no-address")  /* IPv4/IPv6 on a port without an address of it */        \
+  X(kRxBursts, "rx-bursts")           /* non-empty RX bursts */                               \
+  X(kRxWrongVlan, "rx-wrong-vlan")    /* a VLAN other than the port's, or untagged */         \
+  X(kRxNotOurMac, "rx-not-our-mac")   /* unicast to another MAC */                            \
+  X(kRxNotOurIp, "rx-not-our-ip")     /* UDP/ICMP to an address that is not ours */           \
+  X(kRxWrongPort, "rx-wrong-port")    /* UDP to a port other than the RCAS port */            \
+  X(kRxNoAddress, "rx-no-address")    /* IPv4/IPv6 on a port without an address of it */      \
+  X(kRxReassembled, "rx-reassembled") /* datagrams made whole from IP fragments */            \
+  X(kRxNoBuffer, "rx-no-buffer")      /* no mbuf for a reassembled datagram: dropped */       \
   X(kToControl, "to-control")                                                                 \
   X(kControlRingFull, "control-ring-full") /* the control thread is behind: dropped */        \
   X(kArpAnswered, "arp-answered")                                                             \
@@ -32,6 +35,7 @@ namespace rcas::dataplane {
   X(kTxNoNeighbor, "tx-no-neighbor")      /* next hop unresolved: resolution sent, dropped */ \
   X(kTxNoAddress, "tx-no-address")        /* no source address of the peer's family */        \
   X(kTxTooBig, "tx-too-big")              /* message + headers exceed the mbuf */             \
+  X(kTxFragments, "tx-fragments")         /* IP fragments of answers longer than the MTU */   \
   X(kResolutionsSent, "resolutions-sent") /* ARP requests and neighbor solicitations */       \
   X(kAnnounceTx, "announce-tx")                                                               \
   X(kFlowsInstalled, "flows-installed")                                                       \
@@ -49,10 +53,12 @@ struct DpdkStats {
   std::array<uint64_t, kDpdkCounterCount> events{};
   std::array<uint64_t, kFrameVerdictCount> frames{};
   std::array<uint64_t, kKeyedVerdictCount> keyed{};
+  std::array<uint64_t, kReassemblyVerdictCount> reassembly{};
 
   uint64_t operator[](DpdkCounter c) const { return events[static_cast<size_t>(c)]; }
   uint64_t operator[](FrameVerdict v) const { return frames[static_cast<size_t>(v)]; }
   uint64_t operator[](KeyedVerdict v) const { return keyed[static_cast<size_t>(v)]; }
+  uint64_t operator[](ReassemblyVerdict v) const { return reassembly[static_cast<size_t>(v)]; }
 };
 
 }  // namespace rcas::dataplane

@@ -16,6 +16,7 @@
 #include "dataplane/dpdk_transport.h"
 #include "dataplane/flow_table.h"
 #include "dataplane/frame.h"
+#include "dataplane/ip_reassembly.h"
 #include "dataplane/keyed_stage.h"
 #include "dataplane/neighbor_table.h"
 
@@ -58,8 +59,10 @@ struct Worker;
 struct DpdkTransport::Impl {
   DpdkOptions options;
   uint16_t port = 0;
-  rte_mempool* pool = nullptr;
+  rte_mempool* pool = nullptr;      // 2 KiB buffers: every received frame, most answers
+  rte_mempool* big_pool = nullptr;  // 64 KiB buffers: long answers, reassembled datagrams
   rte_mempool* capture_pool = nullptr;
+  uint16_t mtu = 1500;
   LocalAddrs local;
   std::vector<std::unique_ptr<Worker>> workers;
   int event_fd = -1;
@@ -97,6 +100,8 @@ struct Worker {
   FlowTable flows;
   KeyedStage stage;
   NeighborTable neighbors;
+  Reassembler reassembler;
+  uint64_t tsc_per_ms = 1;
   std::array<uint64_t, kDpdkCounterCount> events{};
   std::array<uint64_t, kFrameVerdictCount> frames{};
   rte_mbuf* tx_pending[kBurst * 2] = {};
@@ -104,11 +109,14 @@ struct Worker {
   uint64_t tx_deadline = 0;
   uint64_t tx_drain_cycles = 0;
   unsigned idle_turns = 0;
+  uint32_t next_fragment_id = 1;
 
   void Add(DpdkCounter c) { ++events[static_cast<size_t>(c)]; }
   // worker_rx.cc / worker_tx.cc
   void Receive(rte_mbuf** pkts, uint16_t n);
   void Answer(rte_mbuf* m, FrameVerdict verdict, const FrameView& v, uint64_t now);
+  bool AcceptUdp(rte_mbuf* m, const FrameView& v, uint64_t now, KeyedInput* in);
+  rte_mbuf* Reassemble(rte_mbuf* m, const FrameView& v, uint64_t now);
   void Learn(const IpAddr& ip, const MacAddr& mac, uint64_t now);
   void ApplyCommands();
   unsigned TakeFromControl();
@@ -117,6 +125,7 @@ struct Worker {
   bool BuildAnswer(rte_mbuf* m);  // control's message -> frame; false: freed
   void Capture(rte_mbuf* const* pkts, uint16_t n, bool rx);
   void Resolve(const IpAddr& next_hop);
+  void Fragment(ByteView frame, bool v6, size_t count);
 };
 
 // FlowKeyOf / PeerOf convert between the CAM's address and the engine's PeerRef.

@@ -59,6 +59,9 @@ Status ConfigurePort(DpdkTransport::Impl& impl, uint16_t queues) {
     return PortError("rte_eth_macaddr_get", rc);
   }
   std::copy(mac.addr_bytes, mac.addr_bytes + 6, impl.local.mac.begin());
+  if (rte_eth_dev_get_mtu(impl.port, &impl.mtu) != 0 || impl.mtu < 576) {
+    impl.mtu = 1500;  // vdevs that do not say: Ethernet's
+  }
   return OkStatus();
 }
 
@@ -124,7 +127,9 @@ Result<std::unique_ptr<DpdkTransport>> DpdkTransport::Open(const DpdkOptions& op
   constexpr uint16_t kPriv = RTE_ALIGN(sizeof(MbufMeta), RTE_MBUF_PRIV_ALIGN);
   impl->pool = rte_pktmbuf_pool_create("rcas_pool", options.mbufs, 256, kPriv,
                                        RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
-  if (impl->pool == nullptr) {
+  impl->big_pool =
+      rte_pktmbuf_pool_create("rcas_big", options.big_mbufs, 0, kPriv, UINT16_MAX, rte_socket_id());
+  if (impl->pool == nullptr || impl->big_pool == nullptr) {
     return Error{std::string("dpdk: mbuf pool: ") + rte_strerror(rte_errno)};
   }
   if (Status s = ConfigurePort(*impl, queues); !s.ok()) {

@@ -49,6 +49,8 @@ int DropsCommand(const char*, const char*, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   AddAll(d, s.frames, [](size_t i) { return FrameVerdictName(static_cast<FrameVerdict>(i)); });
   AddAll(d, s.keyed, [](size_t i) { return KeyedVerdictName(static_cast<KeyedVerdict>(i)); });
+  AddAll(d, s.reassembly,
+         [](size_t i) { return ReassemblyVerdictName(static_cast<ReassemblyVerdict>(i)); });
   return 0;
 }
 

@@ -100,6 +100,7 @@ DpdkTransport::Impl::~Impl() {
   }
   rte_eth_dev_close(port);
   rte_mempool_free(capture_pool);
+  rte_mempool_free(big_pool);
   rte_mempool_free(pool);
   if (event_fd >= 0) {
     close(event_fd);
@@ -248,7 +249,8 @@ bool DpdkTransport::Announce(ByteView datagram, const Endpoint& target) {
 bool QueueTx(DpdkTransport::Impl& impl, Worker& w, ByteView bytes, const IpAddr& ip, uint16_t port,
              bool announce) {
   auto& ev = impl.control_events;
-  rte_mbuf* m = rte_pktmbuf_alloc(impl.pool);
+  const bool big = bytes.size() + kHeadroom > RTE_MBUF_DEFAULT_DATAROOM;
+  rte_mbuf* m = rte_pktmbuf_alloc(big ? impl.big_pool : impl.pool);
   if (m == nullptr) {
     ++ev[static_cast<size_t>(DpdkCounter::kSendPoolEmpty)];
     return false;
@@ -318,6 +320,9 @@ DpdkStats DpdkTransport::stats() const {
     const auto& keyed = w->stage.counters();
     for (size_t i = 0; i < s.keyed.size(); ++i) {
       s.keyed[i] += keyed[i];
+    }
+    for (size_t i = 0; i < s.reassembly.size(); ++i) {
+      s.reassembly[i] += w->reassembler.Count(static_cast<ReassemblyVerdict>(i));
     }
   }
   return s;

@@ -38,6 +38,8 @@ struct DpdkOptions {
   // turns the workers' loops itself with PollWorkers (in-process tests, one-core runs).
   unsigned workers = 1;
   unsigned mbufs = 8191;
+  unsigned big_mbufs = 127;     // 64 KiB buffers for datagrams over 2 KiB (PROFILE §5.4)
+  size_t max_datagram = 16384;  // the longest datagram reassembled from IP fragments
   uint16_t rx_descriptors = 1024;
   uint16_t tx_descriptors = 1024;
   uint32_t idle_sleep_us = 0;      // 0: poll without pause; else nap this long after idle turns

@@ -5,6 +5,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
+#include <algorithm>
 #include <string>
 
 #include "dataplane/dpdk_internal.h"
@@ -32,8 +33,10 @@ Worker::Worker(DpdkTransport::Impl& owner, unsigned i, size_t flow_capacity)
       capture(MakeRing("cap", i)),
       flows(flow_capacity),
       stage(flows),
-      neighbors(1024) {
+      neighbors(flow_capacity),  // a CAM evicted between request and answer loses the answer
+      reassembler(ReassemblyConfig{.slots = 16, .max_datagram = owner.options.max_datagram}) {
   tx_drain_cycles = rte_get_tsc_hz() / 1'000'000 * owner.options.tx_drain_us;
+  tsc_per_ms = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
 }
 
 Worker::~Worker() {

@@ -4,6 +4,8 @@
 
 #include <rte_cycles.h>
 
+#include <cstring>
+
 #include "dataplane/dpdk_internal.h"
 
 namespace rcas::dataplane {
@@ -54,16 +56,17 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
   rte_mbuf* udp[kBurst];
   uint16_t k = 0;
   const uint64_t now = rte_get_tsc_cycles();
-  const LocalAddrs& local = impl.local;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
-    uint8_t* data = rte_pktmbuf_mtod(m, uint8_t*);
+    const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
     const uint16_t len = rte_pktmbuf_data_len(m);
     FrameView v;
-    const FrameVerdict verdict =
+    FrameVerdict verdict =
         m->nb_segs == 1 ? ParseFrame(ByteView(data, len), &v) : FrameVerdict::kTooShort;
     ++frames[static_cast<size_t>(verdict)];
-    if (verdict != FrameVerdict::kUdp && !IsAnswerable(verdict)) {
+    const bool fragment =
+        verdict == FrameVerdict::kIpv4Fragment || verdict == FrameVerdict::kIpv6Fragment;
+    if (verdict != FrameVerdict::kUdp && !fragment && !IsAnswerable(verdict)) {
       rte_pktmbuf_free(m);
       continue;
     }
@@ -72,31 +75,17 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
       rte_pktmbuf_free(m);
       continue;
     }
-    if (verdict == FrameVerdict::kUdp) {
-      DpdkCounter drop = DpdkCounter::kRxPackets;
-      if (v.dst_mac != local.mac) {
-        drop = DpdkCounter::kRxNotOurMac;
-      } else if (!IsLocal(v.dst_ip, local)) {
-        drop = DpdkCounter::kRxNotOurIp;
-      } else if (v.dst_port != impl.options.udp_port) {
-        drop = DpdkCounter::kRxWrongPort;
-      }
-      if (drop != DpdkCounter::kRxPackets) {
-        Add(drop);
-        rte_pktmbuf_free(m);
+    if (fragment) {
+      m = Reassemble(m, v, now);
+      if (m == nullptr) {
         continue;
       }
-      Learn(v.src_ip, v.src_mac, now);
-      MbufMeta& meta = Meta(m);
-      meta = MbufMeta{};
-      meta.payload_offset = v.payload_offset;
-      meta.payload_len = v.payload_len;
-      meta.worker = static_cast<uint8_t>(index);
-      meta.peer = v.src_ip;
-      meta.peer_port = v.src_port;
-      inputs[k] =
-          KeyedInput{data + v.payload_offset, v.payload_len, FlowKeyOf(v.src_ip, v.src_port)};
-      udp[k++] = m;
+      verdict = ParseFrame(ByteView(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len), &v);
+    }
+    if (verdict == FrameVerdict::kUdp) {
+      if (AcceptUdp(m, v, now, &inputs[k])) {
+        udp[k++] = m;
+      }
       continue;
     }
     Answer(m, verdict, v, now);
@@ -127,6 +116,67 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
     events[static_cast<size_t>(DpdkCounter::kToControl)] += queued;
     impl.Notify();
   }
+}
+
+// AcceptUdp takes a datagram to our address and RCAS port into the keyed stage's burst.
+bool Worker::AcceptUdp(rte_mbuf* m, const FrameView& v, uint64_t now, KeyedInput* in) {
+  const LocalAddrs& local = impl.local;
+  DpdkCounter drop = DpdkCounter::kRxPackets;
+  if (v.dst_mac != local.mac) {
+    drop = DpdkCounter::kRxNotOurMac;
+  } else if (!IsLocal(v.dst_ip, local)) {
+    drop = DpdkCounter::kRxNotOurIp;
+  } else if (v.dst_port != impl.options.udp_port) {
+    drop = DpdkCounter::kRxWrongPort;
+  }
+  if (drop != DpdkCounter::kRxPackets) {
+    Add(drop);
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  Learn(v.src_ip, v.src_mac, now);
+  MbufMeta& meta = Meta(m);
+  meta = MbufMeta{};
+  meta.payload_offset = v.payload_offset;
+  meta.payload_len = v.payload_len;
+  meta.worker = static_cast<uint8_t>(index);
+  meta.peer = v.src_ip;
+  meta.peer_port = v.src_port;
+  *in = KeyedInput{rte_pktmbuf_mtod(m, uint8_t*) + v.payload_offset, v.payload_len,
+                   FlowKeyOf(v.src_ip, v.src_port)};
+  return true;
+}
+
+// Reassemble adds a fragment for one of our addresses to the worker's reassembler (PROFILE §5.4
+// accepts IP fragmentation) and frees it; a completed datagram comes back as a whole frame in a
+// new mbuf (the big pool when it does not fit a normal one), else null.
+rte_mbuf* Worker::Reassemble(rte_mbuf* m, const FrameView& v, uint64_t now) {
+  if (v.dst_mac != impl.local.mac || !IsLocal(v.dst_ip, impl.local)) {
+    Add(v.dst_mac != impl.local.mac ? DpdkCounter::kRxNotOurMac : DpdkCounter::kRxNotOurIp);
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  const uint64_t now_ms = now / tsc_per_ms;
+  reassembler.Expire(now_ms);
+  const ReassemblyResult r = reassembler.Add(
+      ByteView(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)), v, now_ms);
+  rte_pktmbuf_free(m);  // Add copied it
+  if (r.verdict != ReassemblyVerdict::kComplete) {
+    return nullptr;
+  }
+  const bool big = r.frame.size() > RTE_MBUF_DEFAULT_DATAROOM;
+  rte_mbuf* whole = rte_pktmbuf_alloc(big ? impl.big_pool : impl.pool);
+  auto* data = whole == nullptr ? nullptr
+                                : reinterpret_cast<uint8_t*>(rte_pktmbuf_append(
+                                      whole, static_cast<uint16_t>(r.frame.size())));
+  if (data == nullptr) {
+    rte_pktmbuf_free(whole);
+    Add(DpdkCounter::kRxNoBuffer);
+    return nullptr;
+  }
+  std::memcpy(data, r.frame.data(), r.frame.size());
+  Add(DpdkCounter::kRxReassembled);
+  return whole;
 }
 
 // Answer turns an ARP request, echo request or neighbor solicitation for one of our addresses

@@ -6,8 +6,10 @@
 #include <rte_pcapng.h>
 
 #include "dataplane/dpdk_internal.h"
+#include "dataplane/ip_fragment.h"
 
 namespace rcas::dataplane {
+
 bool Worker::BuildAnswer(rte_mbuf* m) {
   const MbufMeta& meta = Meta(m);
   const LocalAddrs& local = impl.local;
@@ -54,7 +56,44 @@ bool Worker::BuildAnswer(rte_mbuf* m) {
   if (meta.announce != 0) {
     Add(DpdkCounter::kAnnounceTx);
   }
-  return true;
+  m->data_len = static_cast<uint16_t>(len);
+  m->pkt_len = static_cast<uint32_t>(len);
+  const size_t fragments = FragmentCount(len, dst.v6, vlan, impl.mtu);
+  if (fragments == 1) {
+    return true;
+  }
+  if (fragments == 0) {
+    Add(DpdkCounter::kTxTooBig);
+  } else {
+    Fragment(ByteView(frame, len), dst.v6, fragments);
+  }
+  rte_pktmbuf_free(m);
+  return false;
+}
+
+// Fragment sends a frame longer than the MTU as IP fragments (PROFILE §5.4 accepts them), each
+// in an mbuf of the normal pool; the ids count per worker.
+void Worker::Fragment(ByteView frame, bool v6, size_t count) {
+  const bool vlan = impl.options.vlan != 0;
+  const uint32_t id = next_fragment_id++;
+  for (size_t i = 0; i < count; ++i) {
+    rte_mbuf* f = rte_pktmbuf_alloc(impl.pool);
+    if (f == nullptr) {
+      Add(DpdkCounter::kTxTooBig);  // the datagram is lost whole: the peer retransmits (§5.5)
+      return;
+    }
+    const MutableByteView out(rte_pktmbuf_mtod(f, uint8_t*), rte_pktmbuf_tailroom(f));
+    const size_t len = WriteFragment(out, frame, v6, vlan, impl.mtu, i, id);
+    if (len == 0) {
+      rte_pktmbuf_free(f);
+      Add(DpdkCounter::kTxTooBig);
+      return;
+    }
+    f->data_len = static_cast<uint16_t>(len);
+    f->pkt_len = static_cast<uint32_t>(len);
+    Add(DpdkCounter::kTxFragments);
+    Transmit(f);
+  }
 }
 
 void Worker::Resolve(const IpAddr& next_hop) {

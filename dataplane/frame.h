@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -31,7 +32,13 @@ struct IpAddr {
   static std::optional<IpAddr> Parse(std::string_view text);
   bool IsMulticast() const noexcept { return v6 ? b[0] == 0xff : (b[0] & 0xf0) == 0xe0; }
   bool IsUnspecified() const noexcept { return b == std::array<uint8_t, 16>{}; }
-  bool operator==(const IpAddr&) const = default;
+  // Two 64-bit compares, not a memcmp call: the worker compares addresses per packet.
+  bool operator==(const IpAddr& o) const noexcept {
+    uint64_t a[2], c[2];
+    std::memcpy(a, b.data(), 16);
+    std::memcpy(c, o.b.data(), 16);
+    return v6 == o.v6 && ((a[0] ^ c[0]) | (a[1] ^ c[1])) == 0;
+  }
 };
 
 // The verdicts of ParseFrame: the answerable/deliverable kinds and the fragments first, then one

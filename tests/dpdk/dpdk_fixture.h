@@ -27,7 +27,7 @@ inline constexpr char kCamV6[] = "fd77::2";
 inline constexpr uint16_t kCamPort = 40001;
 
 class DpdkPortTest : public ::testing::Test {
- protected:
+ public:  // shared helpers of the tests below call them too
   void SetUp() override;
   void TearDown() override;
 

@@ -90,10 +90,10 @@ void CassDaemon::LogDpdkDeltas() {
   const dataplane::DpdkStats now = dpdk_->stats();
   LogFields drops;
   using C = dataplane::DpdkCounter;
-  for (C c :
-       {C::kRxNotOurMac, C::kRxNotOurIp, C::kRxWrongPort, C::kRxWrongVlan, C::kControlRingFull,
-        C::kTxQueueFull, C::kTxNoNeighbor, C::kTxNoAddress, C::kTxTooBig, C::kFlowTableFull,
-        C::kCaptureDropped, C::kSendRingFull, C::kSendPoolEmpty, C::kSendNoWorker}) {
+  for (C c : {C::kRxNotOurMac, C::kRxNotOurIp, C::kRxWrongPort, C::kRxWrongVlan, C::kRxNoBuffer,
+              C::kControlRingFull, C::kTxQueueFull, C::kTxNoNeighbor, C::kTxNoAddress, C::kTxTooBig,
+              C::kFlowTableFull, C::kCaptureDropped, C::kSendRingFull, C::kSendPoolEmpty,
+              C::kSendNoWorker}) {
     if (now[c] != logged_dpdk_[c]) {
       drops.emplace_back(dataplane::DpdkCounterName(c), std::to_string(now[c]));
     }
@@ -106,9 +106,18 @@ void CassDaemon::LogDpdkDeltas() {
       drops.emplace_back(dataplane::FrameVerdictName(v), std::to_string(now.frames[i]));
     }
   }
-  for (auto v : {dataplane::KeyedVerdict::kBadFrame, dataplane::KeyedVerdict::kUnexpectedType}) {
+  for (auto v : {dataplane::KeyedVerdict::kBadFrame, dataplane::KeyedVerdict::kUnexpectedType,
+                 dataplane::KeyedVerdict::kEngineError}) {
     if (now[v] != logged_dpdk_[v]) {
       drops.emplace_back(dataplane::KeyedVerdictName(v), std::to_string(now[v]));
+    }
+  }
+  // The reassembly verdicts from kNotFragment on are drops (dataplane/ip_reassembly.h).
+  for (size_t i = static_cast<size_t>(dataplane::ReassemblyVerdict::kNotFragment);
+       i < now.reassembly.size(); ++i) {
+    if (now.reassembly[i] != logged_dpdk_.reassembly[i]) {
+      drops.emplace_back(dataplane::ReassemblyVerdictName(dataplane::ReassemblyVerdict(i)),
+                         std::to_string(now.reassembly[i]));
     }
   }
   if (!drops.empty()) {
@@ -163,6 +172,8 @@ void CassDaemon::ControlDataplane(uint64_t client, const std::vector<std::string
     line("events", s.events, [](size_t i) { return DpdkCounterName(dataplane::DpdkCounter(i)); });
     line("frames", s.frames, [](size_t i) { return FrameVerdictName(dataplane::FrameVerdict(i)); });
     line("keyed", s.keyed, [](size_t i) { return KeyedVerdictName(dataplane::KeyedVerdict(i)); });
+    line("reassembly", s.reassembly,
+         [](size_t i) { return ReassemblyVerdictName(dataplane::ReassemblyVerdict(i)); });
     control_->Answer(client, body);
   } else if (words.size() == 4 && words[1] == "capture" && words[2] == "start") {
     const Status s = dpdk_->StartCapture(words[3]);
