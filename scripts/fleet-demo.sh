@@ -12,12 +12,32 @@
 # rcas0 - rcas1 exists): everything on ::1, and the normal-mode fleet is started by RCASAnnounce
 # on the IPv6 group ff15::103 (sent on rcas0, joined on rcas1) instead of --cass; the fast-mode
 # fleet goes over TCP.
+# RCAS_DEMO_NET=dpdk (run by scripts/netns-dpdk-fleet.sh, veth rcas0 10.77.0.3 - rcas1
+# 10.77.0.2, fd77::2): the CASS serves UDP on a DPDK af_packet port bound to rcas0 as 10.77.0.1
+# and fd77::1; TCP and the image servers stay on the kernel's 10.77.0.3; the normal-mode fleet
+# is started by RCASAnnounce on 239.255.103.1 sent through the DPDK port, the fast-mode fleet
+# registers over IPv6; both over DPDK.
 set -euo pipefail
 build="$1"
 cams="${2:-200}"
 net="${RCAS_DEMO_NET:-ipv4}"
+listen_udp='udp = ["127.0.0.1"]'
+dpdk_section=""
 if [ "$net" = ipv6 ]; then
   host="::1" url_host="[::1]" groups='["ff15::103"]' iface='interface6 = "rcas0"'
+  listen_udp='udp = ["::1"]'
+elif [ "$net" = dpdk ]; then
+  host="10.77.0.3" url_host="10.77.0.3" groups='["239.255.103.1"]' iface=''
+  listen_udp='# udp: served on the DPDK port'
+  dpdk_section='[dpdk]
+eal = ["--no-huge", "--no-pci", "--no-shconf", "-m", "512", "-l", "0-1",
+       "--file-prefix", "rcas-demo-'"$$"'", "--vdev", "net_af_packet0,iface=rcas0",
+       "--log-level", "lib.eal:warning"]
+port = "net_af_packet0"
+address = "10.77.0.1"
+address6 = "fd77::1"
+workers = 1
+idle_sleep_us = 20'
 else
   host="127.0.0.1" url_host="127.0.0.1" groups='[]' iface=''
 fi
@@ -66,6 +86,8 @@ mkdir -p "$work/images"
 head -c 65536 /dev/urandom >"$work/images/cas-v3.bin"
 head -c 8192 /dev/urandom >"$work/images/cas-personal.bin"
 port="$(free_port)"
+cass_address="$host"
+[ "$net" = dpdk ] && cass_address="10.77.0.1"
 http_port="$(free_port)"
 tftp_port="$(free_port)"
 announce_port="$(free_port)"
@@ -80,11 +102,13 @@ mode = "normal"
 drain_seconds = 5
 
 [listen]
-udp = ["$host"]
+$listen_udp
 tcp = ["$host"]
 port = $port
-address = "$host"
+address = "$cass_address"
 connection = "udp"
+
+$dpdk_section
 
 [announce]
 groups = $groups
@@ -140,12 +164,19 @@ grep -q 'listening' "$work/cassd.log" || { cat "$work/cassd.log"; exit 1; }
 
 run_fleet() {  # $1 name, $2 mode
   local target=(--cass "$url_host:$port" --cass-id 0000002A --mode "$2" --retries 2)
-  if [ "$net" = ipv6 ] && [ "$2" = normal ]; then
+  if [ "$net" = dpdk ] && [ "$2" = normal ]; then
+    target=(--announce-group 239.255.103.1 --announce-interface 10.77.0.2 --port "$announce_port"
+            --once)
+  elif [ "$net" = dpdk ]; then  # fast mode over IPv6 to the port: neighbour discovery too
+    target=(--cass "[fd77::1]:$port" --cass-id 0000002A --mode fast --retries 2)
+  elif [ "$net" = ipv6 ] && [ "$2" = normal ]; then
     target=(--announce-group ff15::103 --announce-interface rcas1 --port "$announce_port" --once)
   elif [ "$net" = ipv6 ]; then
     target+=(--tcp)
   fi
-  "$cam" --prov "$work/pki/$1.cam.rcpv" --root "$work/pki/ac-root.cert.pem" \
+  local exec_in=()  # RCAS_CAM_EXEC: a command prefix that puts the CAMs in another namespace
+  read -ra exec_in <<<"${RCAS_CAM_EXEC:-}"
+  "${exec_in[@]}" "$cam" --prov "$work/pki/$1.cam.rcpv" --root "$work/pki/ac-root.cert.pem" \
     --state "$work/cam-$1" "${target[@]}" \
     --jitter 0 --idle 2 --http-port "$http_port" --tftp-port "$tftp_port" \
     --hw 00000001 --sw 00000002
@@ -153,11 +184,12 @@ run_fleet() {  # $1 name, $2 mode
 status=0
 how=""
 [ "$net" = ipv6 ] && how="started by RCASAnnounce on ff15::103, "
+[ "$net" = dpdk ] && how="over the DPDK port, started by RCASAnnounce on 239.255.103.1, "
 step "normal mode: $cams CAMs (${how}KeyRequest, CAMReg, RenewInfo, HTTP + TFTP download, RenewConfirm)"
 start=$SECONDS
 run_fleet normal normal | tail -n 12 || status=1
 echo "normal-mode fleet: $((SECONDS - start)) s"
-step "fast mode: $cams CAMs ($([ "$net" = ipv6 ] && echo "TCP, ")KeyRegRequest, RenewInfo, downloads, RenewConfirm)"
+step "fast mode: $cams CAMs ($([ "$net" = ipv6 ] && echo "TCP, ")$([ "$net" = dpdk ] && echo "IPv6 over the DPDK port, ")KeyRegRequest, RenewInfo, downloads, RenewConfirm)"
 start=$SECONDS
 run_fleet fast fast | tail -n 12 || status=1
 echo "fast-mode fleet: $((SECONDS - start)) s"
@@ -166,7 +198,17 @@ step "stop rcas-cassd (SIGTERM: drain, flush, exit)"
 kill -TERM "$daemon"
 wait "$daemon" || status=1
 daemon=""
-grep -E 'event=(counters|stop)' "$work/cassd.log" | cut -c1-400 || true
+grep -E 'event=(counters|stop|dpdk)' "$work/cassd.log" | cut -c1-400 || true
+if [ "$net" = dpdk ]; then  # the keyed messages were opened on the worker, answers sent by it
+  totals="$(grep 'event=dpdk-counters' "$work/cassd.log" || true)"
+  for want in 'keyed-opened=[1-9]' 'tx-packets=[1-9]' 'announce-tx=[1-9]' 'arp-answered=[1-9]' \
+    'nd-answered=[1-9]'; do
+    if ! grep -q -- "$want" <<<"$totals"; then
+      echo "dpdk: expected $want in the port's counters"
+      status=1
+    fi
+  done
+fi
 
 step "the AC's view"
 "$rcasctl" ac stats --db "$work/ac"

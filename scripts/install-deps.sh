@@ -15,6 +15,8 @@ packages=(
   libpcap-dev                       # rcasctl decode of capture files
   liburing-dev                      # liburing 2.3: the image service's io_uring servers
   libcpptoml-dev                    # rcas-cassd config (TOML, header-only)
+  libdpdk-dev                       # DPDK 22.11: the poll-mode dataplane (and its vdev PMDs)
+  ethtool iproute2                  # DPDK fleet test: veth offloads off, network namespaces
   valgrind                          # constant-time check of the RSA kernel
 )
 
