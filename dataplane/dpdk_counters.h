@@ -24,7 +24,8 @@ namespace rcas::dataplane {
   X(kRxReassembled, "rx-reassembled") /* datagrams made whole from IP fragments */            \
   X(kRxNoBuffer, "rx-no-buffer")      /* no mbuf for a reassembled datagram: dropped */       \
   X(kToControl, "to-control")                                                                 \
-  X(kControlRingFull, "control-ring-full") /* the control thread is behind: dropped */        \
+  X(kControlRingFull, "control-ring-full")     /* the control thread is behind: dropped */    \
+  X(kShedFirstRequests, "shed-first-requests") /* control behind: RSA work shed first */      \
   X(kArpAnswered, "arp-answered")                                                             \
   X(kIcmpAnswered, "icmp-answered")                                                           \
   X(kIcmp6Answered, "icmp6-answered")                                                         \

@@ -96,8 +96,17 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
   stage.Process(std::span<KeyedInput>(inputs, k), std::span<KeyedOutput>(outputs, k));
   rte_mbuf* ctl[kBurst];
   uint16_t c = 0;
+  // A control thread this far behind sheds the first requests (RSA work) before keyed
+  // traffic: sessions already keyed finish, new CAMs retry (PROFILE §5.5).
+  const bool shed = rte_ring_count(to_control) >= impl.options.shed_first_requests_at;
   for (uint16_t j = 0; j < k; ++j) {
-    if (ToControl(outputs[j], Meta(udp[j]))) {
+    const bool first = outputs[j].verdict == KeyedVerdict::kRaw &&
+                       (outputs[j].type == protocol::MessageType::kKeyRequest ||
+                        outputs[j].type == protocol::MessageType::kKeyRegRequest);
+    if (shed && first) {
+      Add(DpdkCounter::kShedFirstRequests);
+      rte_pktmbuf_free(udp[j]);
+    } else if (ToControl(outputs[j], Meta(udp[j]))) {
       ctl[c++] = udp[j];
     } else {
       rte_pktmbuf_free(udp[j]);

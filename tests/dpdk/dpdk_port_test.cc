@@ -250,3 +250,48 @@ TEST_F(DpdkPortTest, DatagramsNotForTheGatewayAreDroppedByReason) {
 
 }  // namespace
 }  // namespace rcas::dataplane::testing
+
+namespace rcas::dataplane::testing {
+namespace {
+
+class DpdkShedTest : public DpdkPortTest {
+ public:
+  void SetUp() override {
+    DpdkOptions o;
+    o.address = kGatewayV4;
+    o.workers = 0;
+    o.mbufs = 2047;
+    o.flows = 256;
+    o.tx_drain_us = 0;
+    o.shed_first_requests_at = 4;
+    Open(o);
+  }
+};
+
+TEST_F(DpdkShedTest, ControlThreadBehindShedsFirstRequestsButKeepsKeyedTraffic) {
+  for (int i = 0; i < 6; ++i) {
+    Inject(UdpFrame(Framed(MessageType::kKeyRequest, 64)));
+  }
+  Turn(1);  // six wait for control: past the mark of 4
+  for (int i = 0; i < 3; ++i) {
+    Inject(UdpFrame(Framed(MessageType::kKeyRegRequest, 64)));
+  }
+  Inject(UdpFrame(Framed(MessageType::kCamReg, 48)));
+  Inject(UdpFrame(Framed(MessageType::kRenewConfirm, 48)));
+  Turn(1);
+  const auto got = Messages();
+  ASSERT_EQ(got.size(), 8u);
+  for (size_t i = 6; i < 8; ++i) {
+    protocol::Header h;
+    ASSERT_EQ(protocol::ParseHeader(got[i].message, &h), protocol::HeaderError::kOk);
+    EXPECT_TRUE(h.type == MessageType::kCamReg || h.type == MessageType::kRenewConfirm);
+  }
+  EXPECT_EQ(transport_->stats()[DpdkCounter::kShedFirstRequests], 3u);
+  // Drained: first requests are served again.
+  Inject(UdpFrame(Framed(MessageType::kKeyRequest, 64)));
+  Turn(1);
+  EXPECT_EQ(Messages().size(), 1u);
+}
+
+}  // namespace
+}  // namespace rcas::dataplane::testing
