@@ -33,7 +33,9 @@ Worker::Worker(DpdkTransport::Impl& owner, unsigned i, size_t flow_capacity)
       capture(MakeRing("cap", i)),
       flows(flow_capacity),
       stage(flows),
-      neighbors(flow_capacity),  // a CAM evicted between request and answer loses the answer
+      // Twice the flows, like the flow table's slots: a CAM evicted between request and answer
+      // loses the answer, and a full table makes every new source probe and evict.
+      neighbors(2 * flow_capacity),
       reassembler(ReassemblyConfig{.slots = 16, .max_datagram = owner.options.max_datagram}) {
   tx_drain_cycles = rte_get_tsc_hz() / 1'000'000 * owner.options.tx_drain_us;
   tsc_per_ms = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
