@@ -116,14 +116,28 @@ void KeyedStage::ProcessChunk(std::span<KeyedInput> in, std::span<KeyedOutput> o
       flows_.Prefetch(hashes_[i]);
     }
   }
-  // Pass 2: find the flows, prefetch their keys and gather one open job per keyed message.
+  // Pass 2: find the flows and prefetch their entries and keys, all before the first entry is
+  // read, so that the burst's misses overlap instead of stalling one flow at a time.
+  const FlowEntry* found[kMaxBurst];
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (out[i].verdict != KeyedVerdict::kOpened) {
+      continue;
+    }
+    found[i] = flows_.Find(in[i].source, hashes_[i]);
+    if (found[i] != nullptr) {
+      __builtin_prefetch(&found[i]->session);
+      PrefetchKeys(protocol::IsEncrypted(out[i].type) ? &found[i]->keys.full
+                                                      : &found[i]->keys.mac_only);
+    }
+  }
+  // Pass 3: gather one open job per keyed message.
   size_t jobs = 0;
   for (size_t i = 0; i < in.size(); ++i) {
     KeyedOutput& o = out[i];
     if (o.verdict != KeyedVerdict::kOpened) {
       continue;
     }
-    const FlowEntry* flow = flows_.Find(in[i].source, hashes_[i]);
+    const FlowEntry* flow = found[i];
     const crypto::KeyContext* keys = flow != nullptr ? KeysFor(flow->keys, o.type) : nullptr;
     if (flow != nullptr) {
       o.session = flow->session;
@@ -133,7 +147,6 @@ void KeyedStage::ProcessChunk(std::span<KeyedInput> in, std::span<KeyedOutput> o
       o.plain_len = in[i].len;
       continue;
     }
-    PrefetchKeys(keys);
     crypto::OpenJob& job = jobs_[jobs++];
     job = crypto::OpenJob{};
     job.keys = keys;
