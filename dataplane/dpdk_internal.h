@@ -131,6 +131,8 @@ struct Worker {
 // FlowKeyOf / PeerOf convert between the CAM's address and the engine's PeerRef.
 FlowKey FlowKeyOf(const IpAddr& ip, uint16_t port);
 control::PeerRef PeerOf(const IpAddr& ip, uint16_t port, unsigned worker);
+// FillPeer writes the CAM's address into `p` in place (Drain reuses one PeerRef per burst).
+void FillPeer(const IpAddr& ip, uint16_t port, unsigned worker, control::PeerRef* p);
 bool PeerAddress(const control::PeerRef& p, IpAddr* ip, uint16_t* port);
 
 // dpdk_transport.cc: the control side's queues to a worker.
