@@ -11,7 +11,7 @@ namespace rcas::dataplane::testing {
 
 int DpdkPortTest::next_ = 0;
 
-void DpdkPortTest::SetUp() {
+DpdkOptions TestOptions() {
   DpdkOptions o;
   o.address = kGatewayV4;
   o.address6 = kGatewayV6;
@@ -19,8 +19,10 @@ void DpdkPortTest::SetUp() {
   o.mbufs = 2047;
   o.flows = 256;
   o.tx_drain_us = 0;  // every turn sends what it has: the test reads frames right away
-  Open(o);
+  return o;
 }
+
+void DpdkPortTest::SetUp() { Open(TestOptions()); }
 
 void DpdkPortTest::Open(DpdkOptions options) {
   const std::string id = std::to_string(getpid()) + "_" + std::to_string(next_++);

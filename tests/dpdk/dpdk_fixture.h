@@ -26,6 +26,9 @@ inline constexpr char kGatewayV6[] = "fd77::1";
 inline constexpr char kCamV6[] = "fd77::2";
 inline constexpr uint16_t kCamPort = 40001;
 
+// TestOptions: both addresses, no worker lcore (the test turns the loop), small pools.
+DpdkOptions TestOptions();
+
 class DpdkPortTest : public ::testing::Test {
  public:  // shared helpers of the tests below call them too
   void SetUp() override;

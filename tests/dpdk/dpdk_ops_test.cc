@@ -101,11 +101,9 @@ TEST_F(DpdkPortTest, TelemetryShowsTheRcasCounters) {
 class DpdkLcoreTest : public DpdkPortTest {
  protected:
   void SetUp() override {
-    DpdkOptions o;
-    o.address = kGatewayV4;
+    DpdkOptions o = TestOptions();
     o.workers = 1;  // a real lcore (EAL -l 0-1)
-    o.mbufs = 2047;
-    o.flows = 256;
+    o.tx_drain_us = 100;
     o.idle_sleep_us = 100;  // shared test machine
     Open(o);
   }

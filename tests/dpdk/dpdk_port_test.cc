@@ -257,12 +257,7 @@ namespace {
 class DpdkShedTest : public DpdkPortTest {
  public:
   void SetUp() override {
-    DpdkOptions o;
-    o.address = kGatewayV4;
-    o.workers = 0;
-    o.mbufs = 2047;
-    o.flows = 256;
-    o.tx_drain_us = 0;
+    DpdkOptions o = TestOptions();
     o.shed_first_requests_at = 4;
     Open(o);
   }
