@@ -40,8 +40,10 @@ Status PublishImage(control::CampaignCatalog& catalog, const ImageConfig& image,
 // ImageFields describes `image` for the log and the control socket's `image list`.
 std::vector<std::pair<std::string_view, std::string>> ImageFields(const ImageConfig& image);
 
-// ObservedCampaign forwards to `inner` and calls `on_renewal` after each OnRenewal; both on the
-// engine thread (the daemon's only thread). `inner` must outlive it.
+// ObservedCampaign calls `on_renewal` before forwarding each OnRenewal to `inner`; both on the
+// engine thread (the daemon's only thread). `inner` must outlive it. The order matters after a
+// SIGKILL: the log line is written before the AC commit is even submitted, so every renewal in
+// the store is in the log; only the last ones logged may miss their commit.
 class ObservedCampaign : public control::CampaignSource {
  public:
   using Observer = std::function<void(const control::CamFacts&, control::RenewalOutcome)>;
@@ -56,8 +58,8 @@ class ObservedCampaign : public control::CampaignSource {
     return inner_.PlanFor(cam);
   }
   void OnRenewal(const control::CamFacts& cam, control::RenewalOutcome outcome) override {
-    inner_.OnRenewal(cam, outcome);
     on_renewal_(cam, outcome);
+    inner_.OnRenewal(cam, outcome);
   }
 
  private:
