@@ -18,6 +18,7 @@ packages=(
   libdpdk-dev                       # DPDK 22.11: the poll-mode dataplane (and its vdev PMDs)
   ethtool iproute2                  # DPDK fleet test: veth offloads off, network namespaces
   valgrind                          # constant-time check of the RSA kernel
+  gnuplot-nox                       # rcas-loadgen --plot
 )
 
 missing=()

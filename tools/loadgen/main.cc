@@ -1,0 +1,238 @@
+// rcas-loadgen: the load generator (issue 6, docs/loadgen.md). Emulates up to millions of
+// stateful CAMs against one CASS over kernel UDP sockets or a DPDK port: reboot storms in normal
+// or fast mode at a given arrival rate, with or without the image download, steady state with
+// sessions held for the CASS's requests, and hostile mixes; reports rates, latency quantiles,
+// Status codes and attack outcomes as text, JSON and a PNG plot.
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "dataplane/dpdk_transport.h"
+#include "tools/loadgen.h"
+#include "tools/loadgen_report.h"
+
+namespace {
+
+using namespace rcas;
+using namespace rcas::tools;
+
+volatile bool g_stop = false;
+void OnSignal(int) { g_stop = true; }
+
+bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size() || colon + 6 < text.size()) {
+    return false;
+  }
+  *host = text.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  const std::string p = text.substr(colon + 1);
+  if (p.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  const unsigned long v = std::stoul(p);
+  *port = static_cast<uint16_t>(v);
+  return v >= 1 && v <= 65535;
+}
+
+// ParseHostile reads "bad-signature=0.05,replay=0.01,...".
+bool ParseHostile(const std::string& text, std::array<double, kHostileKinds>* out) {
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t eq = item.find('=');
+    bool known = false;
+    for (size_t k = 0; k < kHostileKinds && eq != std::string::npos; ++k) {
+      if (item.substr(0, eq) == HostileKindName(HostileKind(k))) {
+        char* end = nullptr;
+        const double v = std::strtod(item.c_str() + eq + 1, &end);
+        if (*end != '\0' || !(v >= 0 && v <= 1)) {
+          return false;
+        }
+        (*out)[k] = v;
+        known = true;
+      }
+    }
+    if (!known) {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct Args {
+  std::string prov, root, cass = "127.0.0.1:49104", cass_id, mode = "normal", scenario = "storm";
+  std::string hostile, json, plot, source;
+  std::string dpdk_eal, dpdk_port, dpdk_address, dpdk_cass_mac;
+  uint32_t dpdk_addresses = 1;
+  uint64_t count = 0;
+  uint32_t flows = 0;
+  unsigned presign_threads = 0;
+  double duration = 0;
+  bool quiet = false;
+  LoadOptions o;
+};
+
+int Usage(const std::string& what) {
+  std::cerr << "rcas-loadgen: error: " << what << "\n";
+  return 2;
+}
+
+int Run(Args& a) {
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(a.cass, &host, &port)) {
+    return Usage("--cass takes ADDRESS:PORT (numeric)");
+  }
+  if (!a.cass_id.empty()) {
+    const auto id = FromHex(a.cass_id);
+    crypto::CassId cass_id{};
+    if (!id || !CopyTo(cass_id, *id)) {
+      return Usage("--cass-id takes 8 hex digits");
+    }
+    a.o.cass_id = cass_id;
+  }
+  if (!(a.o.time_scale > 0 && a.o.time_scale <= 1)) {
+    return Usage("--time-scale takes a number in (0, 1]");
+  }
+  if (!a.hostile.empty() && !ParseHostile(a.hostile, &a.o.hostile)) {
+    return Usage(
+        "--hostile takes KIND=SHARE,... with KIND one of bad-signature, replay, clone, "
+        "malformed, garbage and SHARE in [0, 1]");
+  }
+  a.o.fast = a.mode == "fast";
+  a.o.duration_ms = static_cast<int64_t>(a.duration * 1000);
+  if (a.scenario == "steady") {
+    if (a.duration <= 0) {
+      return Usage("--scenario steady needs --duration");
+    }
+    a.o.hold_ms = a.o.duration_ms;  // sessions stay up for the CASS's requests
+    a.o.window = std::max<uint32_t>(a.o.window, uint32_t(a.count));
+  }
+  a.o.progress = a.quiet ? nullptr : &std::cerr;
+  auto ids = LoadIdentities::Load(a.prov, a.root, a.count);
+  if (!ids) {
+    std::cerr << "rcas-loadgen: error: " << ids.error() << "\n";
+    return 1;
+  }
+  const uint32_t sessions_needed =
+      a.o.window + uint32_t(a.o.window / 8) + 64;  // room for attacks and clones
+  std::unique_ptr<LoadTransport> transport;
+  if (!a.dpdk_port.empty()) {
+    std::vector<std::string> eal;
+    std::stringstream in(a.dpdk_eal);
+    for (std::string w; in >> w;) {
+      eal.push_back(w);
+    }
+    if (Status s = dataplane::InitEal(eal); !s.ok()) {
+      std::cerr << "rcas-loadgen: error: EAL: " << s.error() << "\n";
+      return 1;
+    }
+    DpdkTransportOptions d;
+    d.device = a.dpdk_port;
+    d.first_address = a.dpdk_address;
+    d.addresses = a.dpdk_addresses;
+    d.cass_address = host;
+    d.cass_port = port;
+    d.cass_mac = a.dpdk_cass_mac;
+    auto t = OpenDpdkTransport(d);
+    if (!t) {
+      std::cerr << "rcas-loadgen: error: " << t.error() << "\n";
+      return 1;
+    }
+    transport = std::move(*t);
+  } else {
+    UdpTransportOptions u;
+    u.cass_host = host;
+    u.cass_port = port;
+    u.source = a.source;
+    u.flows = a.flows != 0 ? a.flows : std::min<uint32_t>(sessions_needed, 60000);
+    auto t = OpenUdpTransport(u);
+    if (!t) {
+      std::cerr << "rcas-loadgen: error: " << t.error() << "\n";
+      return 1;
+    }
+    transport = std::move(*t);
+  }
+  int rc = 0;
+  {
+    LoadGenerator gen(**ids, *transport, a.o);
+    if (!a.quiet) {
+      std::cerr << "loadgen: signing " << (*ids)->size() << " first requests ("
+                << (*ids)->key_count() << " keys)\n";
+    }
+    gen.PreSign(a.presign_threads);
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    const LoadReport report = gen.Run(&g_stop);
+    PrintSummary(report, std::cout);
+    if (!a.json.empty()) {
+      std::ofstream(a.json) << ReportJson(report, a.scenario, a.mode);
+    }
+    if (!a.plot.empty()) {
+      if (Status s =
+              WritePlot(report, a.plot,
+                        "rcas-loadgen " + a.scenario + " " + a.mode + ", " + report.transport_name);
+          !s.ok()) {
+        std::cerr << "rcas-loadgen: error: --plot: " << s.error() << "\n";
+        rc = 1;
+      }
+    }
+    rc = report.ok() ? rc : 1;
+  }
+  transport.reset();
+  if (!a.dpdk_port.empty()) {
+    dataplane::CleanupEal();
+  }
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rcas-loadgen: many stateful CAMs against one CASS (docs/loadgen.md)"};
+  Args a;
+  app.add_option("--prov", a.prov, "CAM-side provisioning file (rcasctl pki cams)")->required();
+  app.add_option("--root", a.root, "AC root certificate (PEM)")->required();
+  app.add_option("--cass", a.cass, "the CASS's UDP ADDRESS:PORT");
+  app.add_option("--cass-id", a.cass_id, "CASS_ID the CASS certificate must carry (8 hex)");
+  app.add_option("--count", a.count, "CAMs to emulate (0: all in --prov)");
+  app.add_option("--mode", a.mode, "normal or fast (Annex B)")
+      ->check(CLI::IsMember({"normal", "fast"}));
+  app.add_option("--scenario", a.scenario, "storm: every CAM registers; steady: sessions held")
+      ->check(CLI::IsMember({"storm", "steady"}));
+  app.add_option("--rate", a.o.rate, "session starts per second (0: as fast as --window allows)");
+  app.add_option("--window", a.o.window, "sessions in flight at most");
+  app.add_option("--flows", a.flows, "kernel sockets (default: --window + room for attacks)");
+  app.add_option("--source", a.source, "local address the kernel sockets bind");
+  app.add_flag("--check", a.o.check,
+               "verify every answer fully (certificates, signatures, sIGN-kpk)");
+  app.add_flag("--download", a.o.download, "fetch and check the images of a RenewInfo");
+  app.add_option("--http-port", a.o.http_port, "image server HTTP port");
+  app.add_option("--tftp-port", a.o.tftp_port, "image server TFTP port");
+  app.add_option("--download-threads", a.o.download_threads, "image download threads");
+  app.add_option("--hold", a.o.hold_ms, "ms an established session waits for the CASS (storm)");
+  app.add_option("--sessions", a.o.sessions, "sessions a CAM may start before it fails");
+  app.add_option("--time-scale", a.o.time_scale, "multiplies every protocol timer, (0, 1]");
+  app.add_option("--hostile", a.hostile, "KIND=SHARE,... per genuine session");
+  app.add_option("--hostile-wait", a.o.hostile_wait_ms, "ms an attack waits for its answer");
+  app.add_option("--duration", a.duration, "stop after this many seconds (0: when done)");
+  app.add_option("--progress", a.o.progress_ms, "progress line period in ms (0: none)");
+  app.add_option("--presign-threads", a.presign_threads, "threads signing first requests");
+  app.add_option("--seed", a.o.seed, "seed of the hostile draws");
+  app.add_option("--json", a.json, "write the JSON report here");
+  app.add_option("--plot", a.plot, "write a PNG of rate and latency over time (gnuplot)");
+  app.add_flag("--quiet", a.quiet, "no progress lines");
+  app.add_option("--dpdk-eal", a.dpdk_eal, "EAL arguments (with --dpdk-port)");
+  app.add_option("--dpdk-port", a.dpdk_port, "DPDK port (vdev name or PCI address)");
+  app.add_option("--dpdk-address", a.dpdk_address, "first IPv4 source address on the port");
+  app.add_option("--dpdk-addresses", a.dpdk_addresses, "consecutive source addresses");
+  app.add_option("--dpdk-cass-mac", a.dpdk_cass_mac, "the CASS's MAC (default: ARP)");
+  CLI11_PARSE(app, argc, argv);
+  return Run(a);
+}
