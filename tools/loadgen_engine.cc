@@ -2,6 +2,7 @@
 // the §5.5 retransmission schedule, §14.2 backoff and retries, and the progress samples.
 
 #include <cpuid.h>
+#include <sys/resource.h>
 #include <x86intrin.h>
 
 #include <algorithm>
@@ -54,6 +55,13 @@ struct TscClock {
 };
 
 }  // namespace
+
+static double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 int64_t LoadNowUs() {
   static const TscClock clock;
@@ -123,6 +131,7 @@ LoadGenerator::~LoadGenerator() = default;
 
 LoadReport LoadGenerator::Run(const volatile bool* stop) {
   start_us_ = last_token_us_ = last_sample_us_ = LoadNowUs();
+  const double cpu_start = CpuSeconds();
   busy_ = static_cast<uint32_t>(genuine_);
   for (;;) {
     int64_t now = LoadNowUs();
@@ -153,6 +162,7 @@ LoadReport LoadGenerator::Run(const volatile bool* stop) {
   transport_.Flush();
   Sample(LoadNowUs(), true);
   report_.duration_s = double(LoadNowUs() - start_us_) / 1e6;
+  report_.cpu_s = CpuSeconds() - cpu_start;
   report_.transport = transport_.stats();
   return report_;
 }

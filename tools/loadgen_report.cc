@@ -37,6 +37,7 @@ std::string ReportJson(const LoadReport& r, const std::string& scenario, const s
   j["ok"] = r.ok();
   j["duration_s"] = r.duration_s;
   j["presign_s"] = r.presign_s;
+  j["cpu_s"] = r.cpu_s;
   j["cams"] = r.cams;
   j["registered"] = r.registered;
   j["completed"] = r.completed;

@@ -53,8 +53,8 @@ class LoadTransport {
 struct UdpTransportOptions {
   std::string cass_host = "127.0.0.1";  // IPv4 or IPv6 numeric
   uint16_t cass_port = 49104;
-  std::string source;        // local address to bind (e.g. another 127.x for more ports)
-  uint32_t flows = 4096;     // sockets; raises RLIMIT_NOFILE as far as it goes
+  std::string source;           // local address to bind (e.g. another 127.x for more ports)
+  uint32_t flows = 4096;        // sockets; raises RLIMIT_NOFILE as far as it goes
   int socket_buffer = 1 << 20;  // SO_RCVBUF / SO_SNDBUF per socket (the kernel may cap it)
 };
 
@@ -66,15 +66,15 @@ Result<std::unique_ptr<LoadTransport>> OpenUdpTransport(const UdpTransportOption
 // IPv4 source addresses from `first_address`, each with ports first_port .. first_port +
 // ports_per_address - 1; flow f is address f / ports_per_address, port f % ports_per_address.
 struct DpdkTransportOptions {
-  std::string device;          // "net_af_packet0", "0000:3b:00.0", ...
-  std::string first_address;   // generator's first IPv4 source, e.g. "10.77.0.2"
+  std::string device;         // "net_af_packet0", "0000:3b:00.0", ...
+  std::string first_address;  // generator's first IPv4 source, e.g. "10.77.0.2"
   uint32_t addresses = 1;
   uint16_t first_port = 20000;
   uint32_t ports_per_address = 40000;
-  std::string cass_address;    // the CASS's IPv4
+  std::string cass_address;  // the CASS's IPv4
   uint16_t cass_port = 49104;
-  std::string cass_mac;        // "aa:bb:..", empty: resolved with ARP at open (timeout 3 s)
-  unsigned lcore = 0;          // polled from the caller's thread; informative
+  std::string cass_mac;  // "aa:bb:..", empty: resolved with ARP at open (timeout 3 s)
+  unsigned lcore = 0;    // polled from the caller's thread; informative
   uint32_t mbufs = 16383;
 };
 
