@@ -106,6 +106,7 @@ struct TimelinePoint {
 struct LoadReport {
   double duration_s = 0;  // first session start to the end
   double presign_s = 0;   // signing the first requests, before the clock
+  double cpu_s = 0;       // the generator's CPU time (user + system) during Run
   uint64_t cams = 0;
   uint64_t registered = 0;  // genuine CAMs that reached ESTABLISHED at least once
   uint64_t completed = 0;   // ... and finished what they came for (the renewal with download)
