@@ -53,7 +53,7 @@ uint64_t LatencyHistogram::Quantile(double q) const {
   for (size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];
     if (seen >= rank) {
-      return std::clamp(UpperEdge(i), min_, max_);
+      return i + 1 == kBuckets ? max_ : std::clamp(UpperEdge(i), min_, max_);  // open last bucket
     }
   }
   return max_;
