@@ -81,6 +81,10 @@ Status KernelTransport::Impl::OpenSockets() {
     if (!fd.ok()) {
       return Error{fd.error()};
     }
+    const int want = opt.udp_receive_buffer;
+    if (want > 0 && setsockopt(*fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof want) != 0) {
+      setsockopt(*fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof want);  // capped by rmem_max
+    }
     UdpSocket& u = udp.emplace_back();
     u.fd = *fd;
     u.port = BoundPort(u.fd);

@@ -40,6 +40,10 @@ struct KernelTransportOptions {
   size_t max_connections = 4096;          // more are accepted and closed at once, counted
   size_t tcp_send_queue_bytes = 1 << 20;  // a reader this far behind is closed
   size_t udp_buffers = 64;                // provided buffers, each one whole datagram (§5.4)
+  // SO_RCVBUF of each UDP socket: a reboot storm sends a burst of ~1.3 kB first requests; the
+  // kernel's 208 KiB default drops them (they come back only after the CAMs' 2 s
+  // retransmission). SO_RCVBUFFORCE where we may, else capped at net.core.rmem_max.
+  int udp_receive_buffer = 8 << 20;
   unsigned ring_entries = 1024;
 };
 
