@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "protocol/header.h"
+#include "protocol/key_schedule.h"
 #include "protocol/message_type.h"
 #include "protocol/session_keys.h"
 #include "tools/cam_downloads.h"
@@ -69,7 +70,8 @@ struct LoadOptions {
   int64_t duration_ms = 0;                      // stop after this long (0: when all are done)
   int64_t progress_ms = 1000;                   // progress line period (0: none)
   std::ostream* progress = nullptr;
-  uint64_t seed = 0;  // hostile draws; 0: random
+  uint64_t seed = 0;     // hostile draws; 0: random
+  int announce_fd = -1;  // a bound UDP socket (tools/cam_net.h OpenAnnounceSocket); -1: none
 };
 
 // LatencyKind: what one latency histogram measures (from the first transmission, so that
@@ -119,6 +121,11 @@ struct LoadReport {
   uint64_t images_failed = 0;      // hash / PKCS#7 (Status 0x03 sent)
   uint64_t log_responses = 0;
   uint64_t purchase_reports = 0;
+  // Announcements heard on announce_fd (§5.1): verified with the CHK the CAMs got (§6.2).
+  uint64_t announcements = 0;
+  uint64_t announcements_verified = 0;
+  uint64_t announcements_unverified = 0;  // heard before any CAM had the CHK
+  uint64_t renewal_announcements = 0;     // RCASRenewal among them (§13.2)
   uint64_t stray = 0;  // datagrams for no session of their flow, or failing framing
   std::map<std::string, uint64_t> check_failures;   // by check name
   std::map<std::string, uint64_t> status_received;  // "KeyRequest 0x83" -> count (genuine)
@@ -165,6 +172,8 @@ class LoadGenerator : public LoadSink {
   void ReleaseFlow(uint32_t cam);
   void SendRaw(uint32_t flow, ByteView message, protocol::MessageType type);
   void Sample(int64_t now_us, bool last);
+  void ReadAnnouncements();
+  void KeepChk(ByteView chk);
   bool AllDone() const;
   // loadgen_keying.cc
   Bytes SignFirstRequest(uint32_t cam, uint64_t nonce);
@@ -230,6 +239,7 @@ class LoadGenerator : public LoadSink {
   Bytes scratch_;
   std::optional<Bytes> verified_cass_cert_;  // a CASS certificate that passed §10.4 once
   std::unique_ptr<crypto::RsaPublicKey> cass_key_;
+  std::optional<protocol::Secret20> chk_;  // the CASS's CHK, as the first CAM got it
 };
 
 // NowUs: a monotonic clock in microseconds (the TSC where it is invariant; steady_clock

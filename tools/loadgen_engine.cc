@@ -3,6 +3,7 @@
 
 #include <cpuid.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <x86intrin.h>
 
 #include <algorithm>
@@ -151,12 +152,19 @@ LoadReport LoadGenerator::Run(const volatile bool* stop) {
     }
     RunTimers(now);
     ExpireActors(now);
+    ReadAnnouncements();
     transport_.Flush();
     if (o_.progress_ms > 0 && now - last_sample_us_ >= o_.progress_ms * 1000) {
       Sample(now, false);
     }
     if (AllDone()) {
       break;
+    }
+  }
+  // Sessions still held when the run ends (steady state, --duration) did what they came for.
+  for (uint32_t cam = 0; cam < genuine_; ++cam) {
+    if (cams_[cam].step == CamStep::kEstablished) {
+      Finish(cam, LoadNowUs());
     }
   }
   transport_.Flush();
@@ -169,6 +177,53 @@ LoadReport LoadGenerator::Run(const volatile bool* stop) {
 
 bool LoadGenerator::AllDone() const {
   return busy_ == 0 && clones_live_ == 0 && actor_fifo_.empty() && downloading_.empty();
+}
+
+// KeepChk: every CAM of one CASS must get the same CHK (it authenticates the announcements
+// all of them hear, §6.2); the first one is kept to verify them.
+void LoadGenerator::KeepChk(ByteView chk) {
+  if (!chk_) {
+    chk_.emplace(chk);
+  } else if (o_.check && !crypto::ConstantTimeEqual(chk_->view(), chk)) {
+    CheckFailed("CHK differs between CAMs");
+  }
+}
+
+// ReadAnnouncements drains the announcement socket: RCASAnnounce / RCASRenewal verified with
+// the CHK once a CAM has it (HMAC and framing, §6.2; counter freshness is per CAM, not here).
+void LoadGenerator::ReadAnnouncements() {
+  if (o_.announce_fd < 0) {
+    return;
+  }
+  uint8_t buf[65536];
+  for (int i = 0; i < 64; ++i) {
+    const ssize_t n = recv(o_.announce_fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) {
+      return;
+    }
+    const ByteView m(buf, size_t(n));
+    protocol::Header h;
+    protocol::HeaderError he;
+    if (protocol::CheckMessageFrame(m, &h, &he) != protocol::ProtectError::kOk ||
+        (h.type != protocol::MessageType::kRcasAnnounce &&
+         h.type != protocol::MessageType::kRcasRenewal)) {
+      ++report_.stray;
+      continue;
+    }
+    ++report_.announcements;
+    report_.renewal_announcements += h.type == protocol::MessageType::kRcasRenewal ? 1 : 0;
+    if (!chk_) {
+      ++report_.announcements_unverified;
+      continue;
+    }
+    protocol::OpenedMessage opened;
+    if (protocol::Open(protocol::ProtectionOf(h.type), m, {&*chk_, nullptr}, {}, &opened) ==
+        protocol::ProtectError::kOk) {
+      ++report_.announcements_verified;
+    } else {
+      CheckFailed("announcement HMAC (CHK)");
+    }
+  }
 }
 
 // StartDue starts sessions while the window, the flows and the token bucket allow: CAMs whose

@@ -204,6 +204,7 @@ void LoadGenerator::OnSecret(uint32_t cam, ByteView secret, int64_t now_us) {
       SendStatus(cam, 0x81, c.first_nonce, false);
       return EndSession(cam, now_us, true);
     }
+    KeepChk(s.chk);
     const protocol::FastModeKeys k = protocol::DeriveFastModeKeys(crypto::AesKey(s.ak));
     c.keys = protocol::SessionKeys::Fast(k.mak, k.mek, k.mek_iv);
     c.icciek = k.icciek;
@@ -228,6 +229,7 @@ void LoadGenerator::OnSecret(uint32_t cam, ByteView secret, int64_t now_us) {
       return EndSession(cam, now_us, true);
     }
   }
+  KeepChk(s.chk);
   c.keys = protocol::SessionKeys::Normal(protocol::Secret20(s.ihk));
   const ByteView rand[3] = {s.rand_ac_1, s.rand_ac_2, s.rand_ac_3};
   std::array<protocol::Kc, 3> kc;

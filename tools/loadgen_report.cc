@@ -53,6 +53,10 @@ std::string ReportJson(const LoadReport& r, const std::string& scenario, const s
                    {"images_failed", r.images_failed},
                    {"purchase_reports", r.purchase_reports},
                    {"log_responses", r.log_responses}};
+  j["announcements"] = {{"received", r.announcements},
+                        {"verified", r.announcements_verified},
+                        {"unverified", r.announcements_unverified},
+                        {"renewal", r.renewal_announcements}};
   j["stray"] = r.stray;
   j["check_failures"] = r.check_failures;
   j["status_received"] = r.status_received;
@@ -107,6 +111,11 @@ void PrintSummary(const LoadReport& r, std::ostream& out) {
           << h.min() << " p50 " << h.Quantile(0.5) << " p99 " << h.Quantile(0.99) << " p99.9 "
           << h.Quantile(0.999) << " max " << h.max() << " us\n";
     }
+  }
+  if (r.announcements != 0) {
+    out << "loadgen: announcements " << r.announcements << " heard, " << r.announcements_verified
+        << " verified with CHK, " << r.announcements_unverified << " before any CAM had it, "
+        << r.renewal_announcements << " RCASRenewal\n";
   }
   for (const auto& [what, n] : r.status_received) {
     out << "loadgen: status received " << what << ": " << n << "\n";

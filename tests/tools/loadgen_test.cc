@@ -171,6 +171,21 @@ TEST_F(LoadgenTest, LostDatagramsAreRetransmittedAndEveryCamCompletes) {
   EXPECT_GT(relay.down().dropped, 0u);
 }
 
+// Steady state with sessions held for 4 s: the CAMs listen to the daemon's unicast
+// announcements (one a second) and verify each with the CHK of their KeyResponse (§6.2).
+TEST_F(LoadgenTest, SteadyStateCamsVerifyTheAnnouncementsWithTheirChk) {
+  Start(WriteConfig());
+  close(announce_fd_);  // the generator listens on the fixture's announcement port instead
+  announce_fd_ = -1;
+  ASSERT_EQ(RunLoadgen(port_, {"--count", "100", "--check", "--scenario", "steady", "--duration",
+                               "4", "--announce", "127.0.0.1:" + std::to_string(announce_port_)}),
+            0)
+      << Out();
+  EXPECT_EQ(report_["completed"], 100);
+  EXPECT_GE(report_["announcements"]["verified"].get<int>(), 2) << report_["announcements"];
+  EXPECT_TRUE(report_["check_failures"].empty()) << report_["check_failures"];
+}
+
 TEST_F(LoadgenTest, BadArgumentsAreUsageErrors) {
   const std::string pki = shared_->dir.File("pki");
   for (const std::vector<std::string>& bad :

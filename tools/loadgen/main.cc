@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "dataplane/dpdk_transport.h"
+#include "tools/cam_net.h"
 #include "tools/loadgen.h"
 #include "tools/loadgen_report.h"
 
@@ -67,7 +68,7 @@ bool ParseHostile(const std::string& text, std::array<double, kHostileKinds>* ou
 
 struct Args {
   std::string prov, root, cass = "127.0.0.1:49104", cass_id, mode = "normal", scenario = "storm";
-  std::string hostile, json, plot, source;
+  std::string hostile, json, plot, source, announce;
   std::string dpdk_eal, dpdk_port, dpdk_address, dpdk_cass_mac;
   uint32_t dpdk_addresses = 1;
   uint64_t count = 0;
@@ -115,6 +116,19 @@ int Run(Args& a) {
     a.o.window = std::max<uint32_t>(a.o.window, uint32_t(a.count));
   }
   a.o.progress = a.quiet ? nullptr : &std::cerr;
+  if (!a.announce.empty()) {
+    std::string group;
+    uint16_t announce_port = 0;
+    if (!SplitHostPort(a.announce, &group, &announce_port)) {
+      return Usage("--announce takes GROUP:PORT (or ADDRESS:PORT for unicast)");
+    }
+    auto fd = OpenAnnounceSocket(group, announce_port);
+    if (!fd) {
+      std::cerr << "rcas-loadgen: error: --announce: " << fd.error() << "\n";
+      return 1;
+    }
+    a.o.announce_fd = *fd;
+  }
   auto ids = LoadIdentities::Load(a.prov, a.root, a.count);
   if (!ids) {
     std::cerr << "rcas-loadgen: error: " << ids.error() << "\n";
@@ -228,6 +242,7 @@ int main(int argc, char** argv) {
   app.add_option("--json", a.json, "write the JSON report here");
   app.add_option("--plot", a.plot, "write a PNG of rate and latency over time (gnuplot)");
   app.add_flag("--quiet", a.quiet, "no progress lines");
+  app.add_option("--announce", a.announce, "listen for announcements on GROUP:PORT (§5.1)");
   app.add_option("--dpdk-eal", a.dpdk_eal, "EAL arguments (with --dpdk-port)");
   app.add_option("--dpdk-port", a.dpdk_port, "DPDK port (vdev name or PCI address)");
   app.add_option("--dpdk-address", a.dpdk_address, "first IPv4 source address on the port");
