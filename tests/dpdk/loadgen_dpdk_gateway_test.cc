@@ -55,12 +55,13 @@ std::string Port(const std::string& name, rte_ring* rx, rte_ring* tx) {
 class LoadgenDpdkGatewayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string id = std::to_string(getpid());
+    static int next = 0;  // vdev names outlive their ports: one per run (--gtest_repeat)
+    const std::string id = std::to_string(getpid()) + "_" + std::to_string(next++);
     to_gateway_ = rte_ring_create(("lg2gw" + id).c_str(), 1024, SOCKET_ID_ANY, 0);
     to_loadgen_ = rte_ring_create(("gw2lg" + id).c_str(), 1024, SOCKET_ID_ANY, 0);
     ASSERT_TRUE(to_gateway_ != nullptr && to_loadgen_ != nullptr);
     gateway_options_ = dataplane::testing::TestOptions();  // 10.77.0.1
-    gateway_options_.device = Port("gw" + id, to_gateway_, to_loadgen_);
+    gateway_options_.device = Port("b2b_gw" + id, to_gateway_, to_loadgen_);
     gateway_options_.workers = 1;  // a real lcore (EAL -l 0-1): the generator's ARP blocks
     gateway_options_.tx_drain_us = 100;
     gateway_options_.idle_sleep_us = 100;  // shared test machine
@@ -68,7 +69,7 @@ class LoadgenDpdkGatewayTest : public ::testing::Test {
     ASSERT_TRUE(g.ok()) << g.error();
     gateway_ = std::move(*g);
     ASSERT_TRUE(gateway_->Start().ok());
-    loadgen_options_.device = Port("lg" + id, to_loadgen_, to_gateway_);
+    loadgen_options_.device = Port("b2b_lg" + id, to_loadgen_, to_gateway_);
   }
 
   void TearDown() override {
