@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -263,6 +264,28 @@ TEST_F(LoadgenDpdkTest, DatagramLongerThanTheMtuLeavesAsIpv4Fragments) {
   EXPECT_EQ(v.src_port, 20001);
   EXPECT_EQ(Bytes(whole.begin() + v.payload_offset, whole.end()), payload);
   EXPECT_EQ(transport_->stats().tx, 1u) << "datagrams, not frames";
+}
+
+TEST_F(LoadgenDpdkTest, FullTxRingDropsWholeDatagramsAndFreesTheirFrames) {
+  Open();
+  const unsigned room = rte_ring_free_count(tx_);  // the port's TX queue is this ring
+  for (unsigned i = 0; i + 1 < room; ++i) {
+    ASSERT_TRUE(transport_->Send(i % 6, Payload(20, 1)));  // Send flushes every 256 frames
+  }
+  ASSERT_TRUE(transport_->Send(2, Payload(3000, 2)));  // 3 fragments, 1 slot left
+  transport_->Flush();
+  EXPECT_EQ(transport_->stats().tx, room - 1);
+  EXPECT_EQ(transport_->stats().tx_dropped, 1u) << "a datagram with a fragment left behind";
+  EXPECT_EQ(Sent().size(), room);
+  unsigned in_use = 0;  // the transport's pool: refused frames went back to it
+  rte_mempool_walk(
+      [](rte_mempool* mp, void* arg) {
+        if (std::string_view(mp->name).starts_with("rcas_lg")) {
+          *static_cast<unsigned*>(arg) += rte_mempool_in_use_count(mp);
+        }
+      },
+      &in_use);
+  EXPECT_EQ(in_use, 0u);
 }
 
 TEST_F(LoadgenDpdkTest, DatagramFromTheCassReachesTheSinkWithItsFlow) {
