@@ -146,7 +146,7 @@ ip addr del 10.77.0.1/24 dev rcas0
 step "2. daemon on DPDK (af_packet on rcas0, 10.77.0.1) -> generator on kernel sockets"
 in_gen ip addr add 10.77.0.2/24 dev rcas1
 config '# udp: served on the DPDK port' "[dpdk]
-eal = [$(eal 0 gw rcas0 | sed 's/\([^ ]*\)/"\1",/g; s/,$//')]
+eal = [$(eal 0-1 gw rcas0 | sed 's/\([^ ]*\)/"\1",/g; s/,$//')]
 port = \"net_af_packet0\"
 address = \"10.77.0.1\"
 workers = 1
