@@ -18,6 +18,7 @@
 // the session keys), so millions of CAMs fit.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -72,6 +73,11 @@ struct LoadOptions {
   std::ostream* progress = nullptr;
   uint64_t seed = 0;     // hostile draws; 0: random
   int announce_fd = -1;  // a bound UDP socket (tools/cam_net.h OpenAnnounceSocket); -1: none
+  // A shard of the identities (one generator per thread): CAMs first_cam .. first_cam +
+  // cam_count - 1 (cam_count 0: to the end).
+  uint32_t first_cam = 0;
+  uint32_t cam_count = 0;
+  struct LoadLive* live = nullptr;  // totals for a progress line over several generators
 };
 
 // LatencyKind: what one latency histogram measures (from the first transmission, so that
@@ -93,6 +99,17 @@ struct HostileScore {
   uint64_t expected = 0;    // answered as the profile says
   uint64_t unexpected = 0;  // anything else (wrong code, accepted, silence where one is due)
   std::map<std::string, uint64_t> outcomes;  // "status 0x05", "cached answer", "silence", ...
+};
+
+// LoadLive: running totals that generators on several threads add to at each progress period,
+// for one progress line over all of them.
+struct LoadLive {
+  std::atomic<uint64_t> registered{0};
+  std::atomic<uint64_t> failed{0};
+  std::atomic<uint64_t> timeouts{0};
+  std::atomic<uint64_t> tx{0};
+  std::atomic<uint64_t> rx{0};
+  std::atomic<uint64_t> done{0};  // generators that finished
 };
 
 // TimelinePoint: one progress period.
@@ -138,6 +155,9 @@ struct LoadReport {
   LoadTransportStats transport;
   std::string transport_name;
   bool ok() const;  // every genuine CAM completed, no check failed, every attack as expected
+  // Merge adds another shard's report (run side by side): counts add, histograms merge, the
+  // timelines add period by period, durations take the longer.
+  void Merge(const LoadReport& other);
 };
 
 class LoadGenerator : public LoadSink {

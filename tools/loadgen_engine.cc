@@ -59,7 +59,7 @@ struct TscClock {
 
 static double CpuSeconds() {
   rusage u{};
-  getrusage(RUSAGE_SELF, &u);
+  getrusage(RUSAGE_THREAD, &u);  // this generator's thread
   return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
@@ -105,12 +105,15 @@ LoadGenerator::LoadGenerator(const LoadIdentities& ids, LoadTransport& transport
     : ids_(ids),
       transport_(transport),
       o_(std::move(options)),
-      genuine_(ids.size()),
+      genuine_(o_.cam_count != 0
+                   ? std::min<size_t>(o_.cam_count,
+                                      ids.size() - std::min<size_t>(o_.first_cam, ids.size()))
+                   : ids.size() - std::min<size_t>(o_.first_cam, ids.size())),
       rng_(o_.seed != 0 ? o_.seed : crypto::RandomU64()) {
-  cams_.resize(genuine_);
   cams_.reserve(genuine_ + genuine_ / 4 + 16);  // clones come later; keep references stable
+  cams_.resize(genuine_);
   for (size_t i = 0; i < genuine_; ++i) {
-    cams_[i].identity = static_cast<uint32_t>(i);
+    cams_[i].identity = static_cast<uint32_t>(o_.first_cam + i);
   }
   const uint32_t flows = transport_.flows();
   flow_owner_.assign(flows, kNone);
@@ -508,6 +511,14 @@ void LoadGenerator::Sample(int64_t now_us, bool last) {
                  << p.p50_us / 1000.0 << " ms p99 " << p.p99_us / 1000.0 << " ms timeouts "
                  << report_.timeouts << " tx " << t.tx << " rx " << t.rx << "\n"
                  << std::flush;
+  }
+  if (o_.live != nullptr) {
+    o_.live->registered += report_.registered - last_sample_.registered;
+    o_.live->failed += report_.failed - last_sample_.failed;
+    o_.live->timeouts += report_.timeouts - last_sample_.timeouts;
+    o_.live->tx += t.tx - last_sample_.transport.tx;
+    o_.live->rx += t.rx - last_sample_.transport.rx;
+    o_.live->done += last ? 1 : 0;
   }
   last_sample_ = report_;
   last_sample_.transport = t;

@@ -3,6 +3,7 @@
 
 #include "tools/loadgen_report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,74 @@ nlohmann::json ByType(const std::array<uint64_t, 16>& counts) {
 }
 
 }  // namespace
+
+void LoadReport::Merge(const LoadReport& o) {
+  duration_s = std::max(duration_s, o.duration_s);
+  presign_s = std::max(presign_s, o.presign_s);
+  cpu_s += o.cpu_s;
+  for (auto [to, from] : {std::pair{&cams, o.cams},
+                          {&registered, o.registered},
+                          {&completed, o.completed},
+                          {&failed, o.failed},
+                          {&sessions, o.sessions},
+                          {&timeouts, o.timeouts},
+                          {&retransmissions, o.retransmissions},
+                          {&renewals_installed, o.renewals_installed},
+                          {&renewals_declined, o.renewals_declined},
+                          {&images_failed, o.images_failed},
+                          {&log_responses, o.log_responses},
+                          {&purchase_reports, o.purchase_reports},
+                          {&announcements, o.announcements},
+                          {&announcements_verified, o.announcements_verified},
+                          {&announcements_unverified, o.announcements_unverified},
+                          {&renewal_announcements, o.renewal_announcements},
+                          {&stray, o.stray},
+                          {&transport.tx, o.transport.tx},
+                          {&transport.rx, o.transport.rx},
+                          {&transport.tx_dropped, o.transport.tx_dropped},
+                          {&transport.rx_dropped, o.transport.rx_dropped}}) {
+    *to += from;
+  }
+  for (const auto& maps : {std::pair{&check_failures, &o.check_failures},
+                           {&status_received, &o.status_received},
+                           {&status_sent, &o.status_sent}}) {
+    for (const auto& [k, v] : *maps.second) {
+      (*maps.first)[k] += v;
+    }
+  }
+  for (size_t t = 0; t < tx_by_type.size(); ++t) {
+    tx_by_type[t] += o.tx_by_type[t];
+    rx_by_type[t] += o.rx_by_type[t];
+  }
+  for (size_t k = 0; k < kLatencyKinds; ++k) {
+    latency[k].Merge(o.latency[k]);
+  }
+  for (size_t k = 0; k < kHostileKinds; ++k) {
+    hostile[k].sent += o.hostile[k].sent;
+    hostile[k].expected += o.hostile[k].expected;
+    hostile[k].unexpected += o.hostile[k].unexpected;
+    for (const auto& [what, n] : o.hostile[k].outcomes) {
+      hostile[k].outcomes[what] += n;
+    }
+  }
+  // Periods line up (same progress period, started together); the quantiles of a merged
+  // period are the larger of the two, an upper bound.
+  if (timeline.size() < o.timeline.size()) {
+    timeline.resize(o.timeline.size());
+  }
+  for (size_t i = 0; i < o.timeline.size(); ++i) {
+    TimelinePoint& p = timeline[i];
+    p.t_s = std::max(p.t_s, o.timeline[i].t_s);
+    p.registrations += o.timeline[i].registrations;
+    p.tx += o.timeline[i].tx;
+    p.rx += o.timeline[i].rx;
+    p.p50_us = std::max(p.p50_us, o.timeline[i].p50_us);
+    p.p99_us = std::max(p.p99_us, o.timeline[i].p99_us);
+  }
+  if (transport_name != o.transport_name) {
+    transport_name += " + " + o.transport_name;
+  }
+}
 
 std::string ReportJson(const LoadReport& r, const std::string& scenario, const std::string& mode) {
   nlohmann::json j;

@@ -186,6 +186,19 @@ TEST_F(LoadgenTest, SteadyStateCamsVerifyTheAnnouncementsWithTheirChk) {
   EXPECT_TRUE(report_["check_failures"].empty()) << report_["check_failures"];
 }
 
+// Two generator threads, each with half the CAMs, its own sockets and token bucket: one merged
+// report with every CAM once.
+TEST_F(LoadgenTest, TwoGeneratorThreadsShareTheCamsAndMergeOneReport) {
+  Start(WriteConfig());
+  ASSERT_EQ(RunLoadgen(port_, {"--count", "301", "--check", "--threads", "2", "--rate", "2000"}), 0)
+      << Out();
+  EXPECT_EQ(report_["cams"], 301);
+  EXPECT_EQ(report_["registered"], 301);
+  EXPECT_EQ(report_["sessions"], 301);  // no CAM twice, none left out
+  EXPECT_EQ(report_["latency_us"]["registration"]["count"], 301);
+  EXPECT_NE(report_["transport"].get<std::string>().find("2 threads"), std::string::npos);
+}
+
 TEST_F(LoadgenTest, BadArgumentsAreUsageErrors) {
   const std::string pki = shared_->dir.File("pki");
   for (const std::vector<std::string>& bad :

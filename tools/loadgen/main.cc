@@ -5,10 +5,12 @@
 // Status codes and attack outcomes as text, JSON and a PNG plot.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "dataplane/dpdk_transport.h"
 #include "tools/cam_net.h"
@@ -74,10 +76,30 @@ struct Args {
   uint64_t count = 0;
   uint32_t flows = 0;
   unsigned presign_threads = 0;
+  unsigned threads = 1;
   double duration = 0;
   bool quiet = false;
   LoadOptions o;
 };
+
+// PrintLive prints one progress line a period over every generator until all are done.
+void PrintLive(const LoadLive& live, unsigned threads, int64_t period_ms, std::ostream& out) {
+  const auto start = std::chrono::steady_clock::now();
+  uint64_t last = 0;
+  while (live.done.load() < threads) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(period_ms));
+    const uint64_t reg = live.registered.load();
+    out << "loadgen: t="
+        << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                            start)
+               .count()
+        << "s registered " << reg << " failed " << live.failed.load() << " reg/s "
+        << (reg - last) * 1000 / uint64_t(period_ms) << " timeouts " << live.timeouts.load()
+        << " tx " << live.tx.load() << " rx " << live.rx.load() << " (" << threads << " threads)\n"
+        << std::flush;
+    last = reg;
+  }
+}
 
 int Usage(const std::string& what) {
   std::cerr << "rcas-loadgen: error: " << what << "\n";
@@ -134,9 +156,13 @@ int Run(Args& a) {
     std::cerr << "rcas-loadgen: error: " << ids.error() << "\n";
     return 1;
   }
-  const uint32_t sessions_needed =
-      a.o.window + uint32_t(a.o.window / 8) + 64;  // room for attacks and clones
-  std::unique_ptr<LoadTransport> transport;
+  const unsigned threads = std::max(1u, a.threads);
+  if (threads > 1 && !a.dpdk_port.empty()) {
+    return Usage("--threads > 1 is for kernel sockets (the DPDK transport has one queue)");
+  }
+  const uint32_t window = std::max<uint32_t>(1, a.o.window / threads);
+  const uint32_t sessions_needed = window + window / 8 + 64;  // room for attacks and clones
+  std::vector<std::unique_ptr<LoadTransport>> transports;
   if (!a.dpdk_port.empty()) {
     std::vector<std::string> eal;
     std::stringstream in(a.dpdk_eal);
@@ -159,47 +185,89 @@ int Run(Args& a) {
       std::cerr << "rcas-loadgen: error: " << t.error() << "\n";
       return 1;
     }
-    transport = std::move(*t);
+    transports.push_back(std::move(*t));
   } else {
-    UdpTransportOptions u;
-    u.cass_host = host;
-    u.cass_port = port;
-    u.source = a.source;
-    u.flows = a.flows != 0 ? a.flows : std::min<uint32_t>(sessions_needed, 60000);
-    auto t = OpenUdpTransport(u);
-    if (!t) {
-      std::cerr << "rcas-loadgen: error: " << t.error() << "\n";
-      return 1;
+    for (unsigned i = 0; i < threads; ++i) {
+      UdpTransportOptions u;
+      u.cass_host = host;
+      u.cass_port = port;
+      u.source = a.source;
+      u.flows = a.flows != 0 ? a.flows / threads : std::min<uint32_t>(sessions_needed, 60000);
+      auto t = OpenUdpTransport(u);
+      if (!t) {
+        std::cerr << "rcas-loadgen: error: " << t.error() << "\n";
+        return 1;
+      }
+      transports.push_back(std::move(*t));
     }
-    transport = std::move(*t);
+  }
+  // One generator per thread over a shard of the CAMs, each with its share of the window and
+  // rate (its own token bucket) and its own transport.
+  LoadLive live;
+  std::vector<std::unique_ptr<LoadGenerator>> gens;
+  const uint32_t per = uint32_t(((*ids)->size() + threads - 1) / threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    LoadOptions o = a.o;
+    o.window = window;
+    o.rate = a.o.rate / threads;
+    o.first_cam = i * per;
+    o.cam_count = per;
+    o.seed = a.o.seed != 0 ? a.o.seed + i : 0;
+    o.announce_fd = i == 0 ? a.o.announce_fd : -1;
+    o.live = threads > 1 ? &live : nullptr;
+    o.progress = threads > 1 ? nullptr : a.o.progress;
+    gens.push_back(std::make_unique<LoadGenerator>(**ids, *transports[i], o));
+  }
+  if (!a.quiet) {
+    std::cerr << "loadgen: signing " << (*ids)->size() << " first requests (" << (*ids)->key_count()
+              << " keys)\n";
+  }
+  for (auto& g : gens) {
+    g->PreSign(a.presign_threads);
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::vector<LoadReport> reports(threads);
+  std::vector<std::thread> workers;
+  for (unsigned i = 1; i < threads; ++i) {
+    workers.emplace_back([&, i] { reports[i] = gens[i]->Run(&g_stop); });
+  }
+  std::thread progress;
+  if (threads > 1 && a.o.progress != nullptr && a.o.progress_ms > 0) {
+    progress = std::thread([&] { PrintLive(live, threads, a.o.progress_ms, *a.o.progress); });
+  }
+  reports[0] = gens[0]->Run(&g_stop);
+  for (std::thread& w : workers) {
+    w.join();
+  }
+  if (progress.joinable()) {
+    live.done = threads;  // the last Sample of each counted already; make sure it stops
+    progress.join();
+  }
+  LoadReport report = reports[0];
+  for (unsigned i = 1; i < threads; ++i) {
+    report.Merge(reports[i]);
+  }
+  if (threads > 1) {
+    report.transport_name = std::to_string(threads) + " threads x " + transports[0]->Describe();
   }
   int rc = 0;
-  {
-    LoadGenerator gen(**ids, *transport, a.o);
-    if (!a.quiet) {
-      std::cerr << "loadgen: signing " << (*ids)->size() << " first requests ("
-                << (*ids)->key_count() << " keys)\n";
-    }
-    gen.PreSign(a.presign_threads);
-    std::signal(SIGINT, OnSignal);
-    std::signal(SIGTERM, OnSignal);
-    const LoadReport report = gen.Run(&g_stop);
-    PrintSummary(report, std::cout);
-    if (!a.json.empty()) {
-      std::ofstream(a.json) << ReportJson(report, a.scenario, a.mode);
-    }
-    if (!a.plot.empty()) {
-      if (Status s =
-              WritePlot(report, a.plot,
-                        "rcas-loadgen " + a.scenario + " " + a.mode + ", " + report.transport_name);
-          !s.ok()) {
-        std::cerr << "rcas-loadgen: error: --plot: " << s.error() << "\n";
-        rc = 1;
-      }
-    }
-    rc = report.ok() ? rc : 1;
+  PrintSummary(report, std::cout);
+  if (!a.json.empty()) {
+    std::ofstream(a.json) << ReportJson(report, a.scenario, a.mode);
   }
-  transport.reset();
+  if (!a.plot.empty()) {
+    if (Status s =
+            WritePlot(report, a.plot,
+                      "rcas-loadgen " + a.scenario + " " + a.mode + ", " + report.transport_name);
+        !s.ok()) {
+      std::cerr << "rcas-loadgen: error: --plot: " << s.error() << "\n";
+      rc = 1;
+    }
+  }
+  rc = report.ok() ? rc : 1;
+  gens.clear();
+  transports.clear();
   if (!a.dpdk_port.empty()) {
     dataplane::CleanupEal();
   }
@@ -238,6 +306,8 @@ int main(int argc, char** argv) {
   app.add_option("--duration", a.duration, "stop after this many seconds (0: when done)");
   app.add_option("--progress", a.o.progress_ms, "progress line period in ms (0: none)");
   app.add_option("--presign-threads", a.presign_threads, "threads signing first requests");
+  app.add_option("--threads", a.threads,
+                 "generator threads, each with its shard of CAMs, sockets and token bucket");
   app.add_option("--seed", a.o.seed, "seed of the hostile draws");
   app.add_option("--json", a.json, "write the JSON report here");
   app.add_option("--plot", a.plot, "write a PNG of rate and latency over time (gnuplot)");
