@@ -19,6 +19,7 @@ packages=(
   ethtool iproute2                  # DPDK fleet test: veth offloads off, network namespaces
   valgrind                          # constant-time check of the RSA kernel
   gnuplot-nox                       # rcas-loadgen --plot
+  jq                                # perf/storm.sh reads the benchmark and loadgen JSON
 )
 
 missing=()

@@ -135,7 +135,6 @@ int Run(Args& a) {
       return Usage("--scenario steady needs --duration");
     }
     a.o.hold_ms = a.o.duration_ms;  // sessions stay up for the CASS's requests
-    a.o.window = std::max<uint32_t>(a.o.window, uint32_t(a.count));
   }
   a.o.progress = a.quiet ? nullptr : &std::cerr;
   if (!a.announce.empty()) {
@@ -155,6 +154,9 @@ int Run(Args& a) {
   if (!ids) {
     std::cerr << "rcas-loadgen: error: " << ids.error() << "\n";
     return 1;
+  }
+  if (a.scenario == "steady") {  // every session is held: all of them are in flight at once
+    a.o.window = std::max<uint32_t>(a.o.window, uint32_t((*ids)->size()));
   }
   const unsigned threads = std::max(1u, a.threads);
   if (threads > 1 && !a.dpdk_port.empty()) {
