@@ -236,6 +236,7 @@ class LoadGenerator : public LoadSink {
   uint32_t clones_live_ = 0;
   std::vector<uint32_t> decrypt_queue_;  // CAMs whose answer waits for the RSA batch
   std::vector<Bytes> decrypt_in_;        // their answers, by flow
+  int64_t decrypt_since_us_ = 0;         // when the oldest of them arrived
   struct Timer {
     int64_t at;
     uint32_t cam;

@@ -161,6 +161,9 @@ void LoadGenerator::OnFirstResponse(uint32_t cam, ByteView message, int64_t now_
   decrypt_in_[c.flow].assign(message.begin(), message.end());
   c.step = CamStep::kDecrypting;
   ++c.timer_gen;  // the answer is here: no more retransmissions
+  if (decrypt_queue_.empty()) {
+    decrypt_since_us_ = now_us;
+  }
   decrypt_queue_.push_back(cam);
 }
 
