@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crypto/rsa_verify_batch.h"
 #include "protocol/header.h"
 #include "protocol/key_schedule.h"
 #include "protocol/message_type.h"
@@ -259,8 +260,9 @@ class LoadGenerator : public LoadSink {
   LatencyHistogram period_;  // registration latency since the last sample
   Bytes scratch_;
   std::optional<Bytes> verified_cass_cert_;  // a CASS certificate that passed §10.4 once
-  std::unique_ptr<crypto::RsaPublicKey> cass_key_;
-  std::optional<protocol::Secret20> chk_;  // the CASS's CHK, as the first CAM got it
+  std::unique_ptr<crypto::RsaBatchPublicKey> cass_key_;  // its key, for the verify batches
+  std::unique_ptr<crypto::RsaBatchPublicKey> root_key_;  // the AC root's: sIGN-kpk
+  std::optional<protocol::Secret20> chk_;                // the CASS's CHK, as the first CAM got it
 };
 
 // NowUs: a monotonic clock in microseconds (the TSC where it is invariant; steady_clock

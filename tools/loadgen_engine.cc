@@ -131,6 +131,7 @@ LoadGenerator::LoadGenerator(const LoadIdentities& ids, LoadTransport& transport
   }
   report_.cams = genuine_;
   report_.transport_name = transport_.Describe();
+  root_key_ = std::make_unique<crypto::RsaBatchPublicKey>(ids_.root().public_key());
 }
 
 LoadGenerator::~LoadGenerator() = default;

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "crypto/random.h"
-#include "crypto/sign_kpk.h"
+#include "crypto/rsa_verify_batch.h"
 #include "protocol/content.h"
 #include "protocol/key_schedule_fast.h"
 #include "protocol/protect.h"
@@ -118,9 +118,9 @@ bool LoadGenerator::CheckFailed(const char* what) {
   return false;
 }
 
-// OnFirstResponse runs the checks of §13.4 that come before the OAEP decryption (the
-// certificate and signature only with `check`; a CASS certificate that passed once is
-// recognised by its bytes) and queues the decryption.
+// OnFirstResponse runs the checks of §13.4 up to the certificate (only with `check`; a CASS
+// certificate that passed once is recognised by its bytes) and queues the signature check and
+// the decryption for the next batch.
 void LoadGenerator::OnFirstResponse(uint32_t cam, ByteView message, int64_t now_us) {
   Cam& c = cams_[cam];
   FirstAnswer a;
@@ -144,12 +144,8 @@ void LoadGenerator::OnFirstResponse(uint32_t cam, ByteView message, int64_t now_
         CheckFailed("CASS certificate");
       } else {
         verified_cass_cert_.emplace(a.certificate.begin(), a.certificate.end());
-        cass_key_ = std::make_unique<crypto::RsaPublicKey>(*cert.subject_key);
+        cass_key_ = std::make_unique<crypto::RsaBatchPublicKey>(*cert.subject_key);
       }
-    }
-    if (code == 0 && protocol::VerifySigned(a.parsed, *cass_key_) != protocol::ProtectError::kOk) {
-      code = 0x05;
-      CheckFailed("RSA signature");
     }
   }
   const LatencyKind kind = o_.fast ? LatencyKind::kKeyRegResponse : LatencyKind::kKeyResponse;
@@ -167,28 +163,68 @@ void LoadGenerator::OnFirstResponse(uint32_t cam, ByteView message, int64_t now_
   decrypt_queue_.push_back(cam);
 }
 
-// RunDecrypts runs the queued OAEP decryptions in one batch (8 lanes per kernel run).
+// RunDecrypts runs the queued answers' checks in §13.4 order, each kind as one batch on the
+// IFMA kernel: the response signatures (with `check`), the OAEP decryptions of those that
+// verified, then (normal mode, with `check`) sIGN-kpk over the decrypted KPKs.
 void LoadGenerator::RunDecrypts(int64_t now_us) {
-  std::vector<std::optional<crypto::SecretBytes>> plain(decrypt_queue_.size());
-  std::vector<crypto::RsaDecryptJob> jobs;
-  jobs.reserve(decrypt_queue_.size());
-  std::vector<FirstAnswer> answers(decrypt_queue_.size());
-  for (size_t j = 0; j < decrypt_queue_.size(); ++j) {
-    const Cam& c = cams_[decrypt_queue_[j]];
-    ParseFirstAnswer(decrypt_in_[c.flow], o_.fast, &answers[j]);  // parsed once already
-    jobs.push_back({&ids_.key(c.identity), answers[j].cipher, &plain[j]});
-  }
-  crypto::DecryptOaepSha256Batch(jobs);
   const std::vector<uint32_t> queue = std::move(decrypt_queue_);
   decrypt_queue_.clear();
-  for (size_t j = 0; j < queue.size(); ++j) {
+  const size_t n = queue.size();
+  std::vector<FirstAnswer> answers(n);
+  auto signed_ok = std::make_unique<bool[]>(n);
+  std::vector<crypto::RsaVerifyJob> verify;
+  for (size_t j = 0; j < n; ++j) {
+    ParseFirstAnswer(decrypt_in_[cams_[queue[j]].flow], o_.fast, &answers[j]);  // parsed once
+    signed_ok[j] = !o_.check;
+    if (o_.check) {
+      verify.push_back({cass_key_.get(), answers[j].parsed.signed_part, answers[j].parsed.signature,
+                        &signed_ok[j]});
+    }
+  }
+  crypto::VerifyPkcs1Sha256Batch(verify);
+  std::vector<std::optional<crypto::SecretBytes>> plain(n);
+  std::vector<crypto::RsaDecryptJob> jobs;
+  for (size_t j = 0; j < n; ++j) {
+    if (signed_ok[j]) {
+      jobs.push_back({&ids_.key(cams_[queue[j]].identity), answers[j].cipher, &plain[j]});
+    }
+  }
+  crypto::DecryptOaepSha256Batch(jobs);
+  // sIGN-kpk (normal mode): the AC root's signature over KeyPairingID || KPK (§13.4).
+  std::vector<Bytes> kpk_inputs(n);
+  auto kpk_ok = std::make_unique<bool[]>(n);
+  std::vector<crypto::RsaVerifyJob> kpk;
+  for (size_t j = 0; j < n; ++j) {
+    kpk_ok[j] = true;
+    protocol::KeyResponseConfidential secret;
+    if (o_.fast || !o_.check || !plain[j] ||
+        protocol::Decode(plain[j]->view(), &secret) != protocol::DecodeError::kNone) {
+      continue;  // a bad secret fails in OnSecret
+    }
+    const auto kpid = ids_.cam(cams_[queue[j]].identity).KeyPairingId();
+    kpk_inputs[j].assign(kpid.begin(), kpid.end());
+    kpk_inputs[j].insert(kpk_inputs[j].end(), secret.kpk.begin(), secret.kpk.end());
+    kpk.push_back({root_key_.get(), kpk_inputs[j], answers[j].normal.sign_kpk, &kpk_ok[j]});
+  }
+  crypto::VerifyPkcs1Sha256Batch(kpk);
+  for (size_t j = 0; j < n; ++j) {
     const uint32_t cam = queue[j];
     if (cams_[cam].step != CamStep::kDecrypting) {
       continue;
     }
-    if (!plain[j]) {
+    uint8_t code = 0;
+    if (!signed_ok[j]) {
+      code = 0x05;
+      CheckFailed("RSA signature");
+    } else if (!plain[j]) {
+      code = 0x84;
       CheckFailed("OAEP decryption");
-      SendStatus(cam, 0x84, cams_[cam].first_nonce, false);
+    } else if (!kpk_ok[j]) {
+      code = 0x05;
+      CheckFailed("sIGN-kpk");
+    }
+    if (code != 0) {
+      SendStatus(cam, code, cams_[cam].first_nonce, false);
       EndSession(cam, now_us, true);
       continue;
     }
@@ -196,8 +232,8 @@ void LoadGenerator::RunDecrypts(int64_t now_us) {
   }
 }
 
-// OnSecret: fast mode derives the §12 keys from AK and is established; normal mode checks
-// sIGN-kpk (with `check`), derives Kc, MK, MEK, ICCIEK (§11.3, §11.4) and sends CAMReg.
+// OnSecret: fast mode derives the §12 keys from AK and is established; normal mode derives Kc,
+// MK, MEK, ICCIEK (§11.3, §11.4) and sends CAMReg.
 void LoadGenerator::OnSecret(uint32_t cam, ByteView secret, int64_t now_us) {
   Cam& c = cams_[cam];
   if (o_.fast) {
@@ -222,16 +258,7 @@ void LoadGenerator::OnSecret(uint32_t cam, ByteView secret, int64_t now_us) {
     SendStatus(cam, 0x81, c.first_nonce, false);
     return EndSession(cam, now_us, true);
   }
-  const LoadIdentity& id = ids_.cam(c.identity);
-  if (o_.check) {
-    FirstAnswer a;
-    ParseFirstAnswer(decrypt_in_[c.flow], false, &a);
-    if (!crypto::VerifyKpk(ids_.root().public_key(), id.KeyPairingId(), s.kpk, a.normal.sign_kpk)) {
-      CheckFailed("sIGN-kpk");
-      SendStatus(cam, 0x05, c.first_nonce, false);
-      return EndSession(cam, now_us, true);
-    }
-  }
+  const LoadIdentity& id = ids_.cam(c.identity);  // sIGN-kpk was checked with the batch
   KeepChk(s.chk);
   c.keys = protocol::SessionKeys::Normal(protocol::Secret20(s.ihk));
   const ByteView rand[3] = {s.rand_ac_1, s.rand_ac_2, s.rand_ac_3};

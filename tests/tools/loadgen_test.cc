@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -155,6 +156,36 @@ TEST_F(LoadgenTest, CheckModeRefusesACassOfTheWrongIdentity) {
   EXPECT_EQ(report_["failed"], 40);
   EXPECT_EQ(report_["check_failures"]["CASS certificate"], 40) << report_["check_failures"];
   EXPECT_EQ(report_["status_sent"]["0x05"], 40);
+}
+
+// An answer changed on the way fails the CAM's checks: every 3rd KeyResponse with a flipped bit
+// in its signature (0x05), every 3rd CAMRegConfirm with one in its MAC (0x04). --check counts
+// exactly those, the CAMs answer with those Status codes, and the run fails.
+TEST_F(LoadgenTest, CheckModeCatchesEveryTamperedAnswer) {
+  Start(WriteConfig());
+  std::atomic<int> responses{0}, confirms{0}, bad_signatures{0}, bad_macs{0};
+  testing::UdpRelay relay(port_, 1 << 30, 1 << 30, [&](std::string& m) {
+    if (m.size() < 16 || m[0] != 0) {
+      return;
+    }
+    if (m[1] == 0x04 && ++responses % 3 == 0) {
+      m.back() ^= 0x01;  // the signature's last octet (§9.4)
+      ++bad_signatures;
+    } else if (m[1] == 0x06 && ++confirms % 3 == 0) {
+      m.back() ^= 0x01;  // the HMAC's last octet (§9.2)
+      ++bad_macs;
+    }
+  });
+  EXPECT_EQ(RunLoadgen(relay.port(), {"--count", "120", "--check", "--sessions", "1"}), 1) << Out();
+  ASSERT_TRUE(report_.is_object()) << Out();
+  ASSERT_GT(bad_signatures.load(), 0);
+  ASSERT_GT(bad_macs.load(), 0);
+  EXPECT_EQ(report_["check_failures"]["RSA signature"], bad_signatures.load());
+  EXPECT_EQ(report_["check_failures"]["CAMRegConfirm HMAC"], bad_macs.load());
+  EXPECT_EQ(report_["status_sent"]["0x05"], bad_signatures.load());
+  EXPECT_EQ(report_["status_sent"]["0x04"], bad_macs.load());
+  EXPECT_EQ(report_["failed"], bad_signatures.load() + bad_macs.load());
+  EXPECT_EQ(report_["registered"], 120 - bad_signatures.load() - bad_macs.load());
 }
 
 // Every 3rd distinct datagram loses its first copy and every 5th is sent twice, both ways: the

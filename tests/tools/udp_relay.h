@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -33,8 +34,11 @@ class UdpRelay {
     std::atomic<uint64_t> duplicated{0};  // datagrams sent twice
   };
 
-  UdpRelay(uint16_t upstream_port, int drop_every, int dup_every)
-      : drop_every_(drop_every), dup_every_(dup_every) {
+  // Tamper may change a datagram from the CASS before the pattern applies (empty: none); it
+  // runs on the relay's thread.
+  using Tamper = std::function<void(std::string&)>;
+  UdpRelay(uint16_t upstream_port, int drop_every, int dup_every, Tamper tamper = {})
+      : drop_every_(drop_every), dup_every_(dup_every), tamper_(std::move(tamper)) {
     upstream_.sin_family = AF_INET;
     upstream_.sin_port = htons(upstream_port);
     upstream_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -111,7 +115,10 @@ class UdpRelay {
     });
   }
 
-  void FromUpstream(const std::string& bytes, const sockaddr_in& to) {
+  void FromUpstream(std::string bytes, const sockaddr_in& to) {
+    if (tamper_) {
+      tamper_(bytes);
+    }
     Pass(down_, seen_down_, bytes, [&] {
       (void)sendto(listen_fd_, bytes.data(), bytes.size(), 0,
                    reinterpret_cast<const sockaddr*>(&to), sizeof to);
@@ -150,6 +157,7 @@ class UdpRelay {
 
   const int drop_every_;
   const int dup_every_;
+  const Tamper tamper_;
   sockaddr_in upstream_{};
   int listen_fd_ = -1;
   uint16_t port_ = 0;
