@@ -205,6 +205,7 @@ class LoadGenerator : public LoadSink {
   void OnStatus(uint32_t cam, ByteView message, const protocol::Header& h, int64_t now_us);
   void SendStatus(uint32_t cam, uint8_t code, uint64_t nonce, bool keyed);
   bool CheckFailed(const char* what);
+  const crypto::RsaBatchPublicKey* CassKey(ByteView certificate) const;
   Bytes SealKeyed(uint32_t cam, protocol::MessageType type, uint64_t nonce, ByteView der);
   // loadgen_renewal.cc
   void OnRenewInfo(uint32_t cam, ByteView message, const protocol::Header& h, int64_t now_us);
@@ -259,8 +260,9 @@ class LoadGenerator : public LoadSink {
   LoadReport last_sample_;
   LatencyHistogram period_;  // registration latency since the last sample
   Bytes scratch_;
-  std::optional<Bytes> verified_cass_cert_;  // a CASS certificate that passed §10.4 once
-  std::unique_ptr<crypto::RsaBatchPublicKey> cass_key_;  // its key, for the verify batches
+  // CASS certificates that passed §10.4 and their keys, for the verify batches.
+  static constexpr size_t kMaxCassCertificates = 8;
+  std::vector<std::pair<Bytes, std::unique_ptr<crypto::RsaBatchPublicKey>>> cass_keys_;
   std::unique_ptr<crypto::RsaBatchPublicKey> root_key_;  // the AC root's: sIGN-kpk
   std::optional<protocol::Secret20> chk_;                // the CASS's CHK, as the first CAM got it
 };

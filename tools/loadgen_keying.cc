@@ -113,6 +113,17 @@ void LoadGenerator::PreSign(unsigned threads) {
   report_.presign_s = double(LoadNowUs() - start) / 1e6;
 }
 
+// CassKey is the key of a CASS certificate that passed §10.4 before, found by its bytes (a
+// CASS that renews its certificate mid-run has two), or null.
+const crypto::RsaBatchPublicKey* LoadGenerator::CassKey(ByteView certificate) const {
+  for (const auto& [der, key] : cass_keys_) {
+    if (std::equal(certificate.begin(), certificate.end(), der.begin(), der.end())) {
+      return key.get();
+    }
+  }
+  return nullptr;
+}
+
 bool LoadGenerator::CheckFailed(const char* what) {
   ++report_.check_failures[what];
   return false;
@@ -131,21 +142,16 @@ void LoadGenerator::OnFirstResponse(uint32_t cam, ByteView message, int64_t now_
   } else if (!crypto::ConstantTimeEqual(a.session_id, c.session_id)) {
     code = 0x82;
     CheckFailed("sessionID");
-  } else if (o_.check) {
-    const bool known =
-        verified_cass_cert_ && std::equal(a.certificate.begin(), a.certificate.end(),
-                                          verified_cass_cert_->begin(), verified_cass_cert_->end());
-    if (!known) {
-      const ByteView want = o_.cass_id ? ByteView(*o_.cass_id) : ByteView();
-      const crypto::CassCertResult cert =
-          crypto::CheckCassCertificate(ids_.root(), a.certificate, want, std::nullopt);
-      if (!cert.ok()) {
-        code = 0x05;
-        CheckFailed("CASS certificate");
-      } else {
-        verified_cass_cert_.emplace(a.certificate.begin(), a.certificate.end());
-        cass_key_ = std::make_unique<crypto::RsaBatchPublicKey>(*cert.subject_key);
-      }
+  } else if (o_.check && CassKey(a.certificate) == nullptr) {
+    const ByteView want = o_.cass_id ? ByteView(*o_.cass_id) : ByteView();
+    const crypto::CassCertResult cert =
+        crypto::CheckCassCertificate(ids_.root(), a.certificate, want, std::nullopt);
+    if (!cert.ok()) {
+      code = 0x05;
+      CheckFailed("CASS certificate");
+    } else if (cass_keys_.size() < kMaxCassCertificates) {
+      cass_keys_.push_back({Bytes(a.certificate.begin(), a.certificate.end()),
+                            std::make_unique<crypto::RsaBatchPublicKey>(*cert.subject_key)});
     }
   }
   const LatencyKind kind = o_.fast ? LatencyKind::kKeyRegResponse : LatencyKind::kKeyResponse;
@@ -176,9 +182,16 @@ void LoadGenerator::RunDecrypts(int64_t now_us) {
   for (size_t j = 0; j < n; ++j) {
     ParseFirstAnswer(decrypt_in_[cams_[queue[j]].flow], o_.fast, &answers[j]);  // parsed once
     signed_ok[j] = !o_.check;
-    if (o_.check) {
-      verify.push_back({cass_key_.get(), answers[j].parsed.signed_part, answers[j].parsed.signature,
-                        &signed_ok[j]});
+    const crypto::RsaBatchPublicKey* key = o_.check ? CassKey(answers[j].certificate) : nullptr;
+    if (o_.check && key == nullptr) {  // more CASS certificates than kept: this one alone
+      const ByteView want = o_.cass_id ? ByteView(*o_.cass_id) : ByteView();
+      const crypto::CassCertResult cert =
+          crypto::CheckCassCertificate(ids_.root(), answers[j].certificate, want, std::nullopt);
+      signed_ok[j] = cert.ok() && protocol::VerifySigned(answers[j].parsed, *cert.subject_key) ==
+                                      protocol::ProtectError::kOk;
+    } else if (o_.check) {
+      verify.push_back(
+          {key, answers[j].parsed.signed_part, answers[j].parsed.signature, &signed_ok[j]});
     }
   }
   crypto::VerifyPkcs1Sha256Batch(verify);
