@@ -135,7 +135,7 @@ ip addr add 10.77.0.1/24 dev rcas0
 config 'udp = ["10.77.0.1"]' ''
 start_daemon
 run_loadgen normal --prov "$work/pki/normal.cam.rcpv" --check --window 64 \
-  --hostile bad-signature=0.1,malformed=0.1,garbage=0.1,replay=0.1,clone=0.1 --hostile-wait 3000 \
+  --hostile bad-signature=0.1,malformed=0.1,garbage=0.1,replay=0.1,clone=0.1 --hostile-wait 8000 \
   --dpdk-eal "$(eal 1 gen1 rcas1)" --dpdk-port net_af_packet0 --dpdk-address 10.77.0.2 \
   --dpdk-addresses 2
 run_loadgen fast --prov "$work/pki/fast.cam.rcpv" --mode fast --check --window 64 \

@@ -8,9 +8,10 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -123,9 +124,10 @@ TEST_F(LoadgenTest, FastModeStormDownloadsChecksAndInstallsEveryImage) {
 // the session), and every genuine CAM still completes.
 TEST_F(LoadgenTest, HostileMixGetsTheProfilesAnswersAndGenuineCamsStillComplete) {
   Start(WriteConfig());
-  const int status = RunLoadgen(
-      port_, {"--count", "500", "--check", "--seed", "7", "--hostile-wait", "3000", "--hostile",
-              "bad-signature=0.2,replay=0.2,clone=0.2,malformed=0.2,garbage=0.2"});
+  const int status =
+      RunLoadgen(port_, {"--count", "500", "--check", "--seed", "7", "--window", "100",
+                         "--hostile-wait", "8000", "--hostile",
+                         "bad-signature=0.2,replay=0.2,clone=0.2,malformed=0.2,garbage=0.2"});
   ASSERT_TRUE(report_.is_object()) << Out();
   EXPECT_EQ(status, 0) << Out() << Log();
   EXPECT_EQ(report_["registered"], 500);
@@ -158,34 +160,40 @@ TEST_F(LoadgenTest, CheckModeRefusesACassOfTheWrongIdentity) {
   EXPECT_EQ(report_["status_sent"]["0x05"], 40);
 }
 
-// An answer changed on the way fails the CAM's checks: every 3rd KeyResponse with a flipped bit
-// in its signature (0x05), every 3rd CAMRegConfirm with one in its MAC (0x04). --check counts
-// exactly those, the CAMs answer with those Status codes, and the run fails.
+// An answer changed on the way fails the CAM's checks: a third of the KeyResponses with a flipped
+// bit in the signature (0x05), a third of the CAMRegConfirms with one in the MAC (0x04). --check
+// counts exactly those, the CAMs answer with those Status codes, and the run fails.
 TEST_F(LoadgenTest, CheckModeCatchesEveryTamperedAnswer) {
   Start(WriteConfig());
-  std::atomic<int> responses{0}, confirms{0}, bad_signatures{0}, bad_macs{0};
+  // Chosen by nonce, so that a retransmitted answer (the CASS's cache, §5.5) is changed the same
+  // way as its first copy; the relay's thread writes the sets, the test reads them at the end.
+  std::mutex mu;
+  std::set<uint64_t> bad_signatures, bad_macs;
   testing::UdpRelay relay(port_, 1 << 30, 1 << 30, [&](std::string& m) {
-    if (m.size() < 16 || m[0] != 0) {
+    if (m.size() < 16 || m[0] != 0 || (m[1] != 0x04 && m[1] != 0x06)) {
       return;
     }
-    if (m[1] == 0x04 && ++responses % 3 == 0) {
-      m.back() ^= 0x01;  // the signature's last octet (§9.4)
-      ++bad_signatures;
-    } else if (m[1] == 0x06 && ++confirms % 3 == 0) {
-      m.back() ^= 0x01;  // the HMAC's last octet (§9.2)
-      ++bad_macs;
+    const uint64_t nonce = LoadBe64(reinterpret_cast<const uint8_t*>(m.data()) + 6);
+    if (nonce % 3 != 0) {
+      return;
     }
+    m.back() ^= 0x01;  // the signature's (§9.4) or the HMAC's (§9.2) last octet
+    std::lock_guard lock(mu);
+    (m[1] == 0x04 ? bad_signatures : bad_macs).insert(nonce);
   });
   EXPECT_EQ(RunLoadgen(relay.port(), {"--count", "120", "--check", "--sessions", "1"}), 1) << Out();
   ASSERT_TRUE(report_.is_object()) << Out();
-  ASSERT_GT(bad_signatures.load(), 0);
-  ASSERT_GT(bad_macs.load(), 0);
-  EXPECT_EQ(report_["check_failures"]["RSA signature"], bad_signatures.load());
-  EXPECT_EQ(report_["check_failures"]["CAMRegConfirm HMAC"], bad_macs.load());
-  EXPECT_EQ(report_["status_sent"]["0x05"], bad_signatures.load());
-  EXPECT_EQ(report_["status_sent"]["0x04"], bad_macs.load());
-  EXPECT_EQ(report_["failed"], bad_signatures.load() + bad_macs.load());
-  EXPECT_EQ(report_["registered"], 120 - bad_signatures.load() - bad_macs.load());
+  std::lock_guard lock(mu);
+  const auto sigs = static_cast<int>(bad_signatures.size());
+  const auto macs = static_cast<int>(bad_macs.size());
+  ASSERT_GT(sigs, 0);
+  ASSERT_GT(macs, 0);
+  EXPECT_EQ(report_["check_failures"]["RSA signature"], sigs);
+  EXPECT_EQ(report_["check_failures"]["CAMRegConfirm HMAC"], macs);
+  EXPECT_EQ(report_["status_sent"]["0x05"], sigs);
+  EXPECT_EQ(report_["status_sent"]["0x04"], macs);
+  EXPECT_EQ(report_["failed"], sigs + macs);
+  EXPECT_EQ(report_["registered"], 120 - sigs - macs);
 }
 
 // Every 3rd distinct datagram loses its first copy and every 5th is sent twice, both ways: the
