@@ -1,7 +1,6 @@
 // UdpTransport (tools/loadgen_transport.h): one connected, non-blocking kernel UDP socket per
 // flow on one epoll; a readable socket is drained with recvmmsg.
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -10,7 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
+#include "tools/cam_net.h"
 #include "tools/loadgen_transport.h"
 
 namespace rcas::tools {
@@ -32,13 +33,17 @@ class UdpTransport : public LoadTransport {
   }
 
   Status Open() {
-    sockaddr_storage to{}, from{};
-    socklen_t to_len = 0, from_len = 0;
-    if (!Resolve(o_.cass_host, o_.cass_port, &to, &to_len)) {
+    auto to = ParseAddress(o_.cass_host, o_.cass_port);
+    if (!to) {
       return Error{"--cass: not a numeric IPv4 or IPv6 address: " + o_.cass_host};
     }
-    if (!o_.source.empty() && !Resolve(o_.source, 0, &from, &from_len)) {
-      return Error{"--source: not a numeric address: " + o_.source};
+    std::optional<SocketAddress> from;
+    if (!o_.source.empty()) {
+      auto parsed = ParseAddress(o_.source, 0);
+      if (!parsed) {
+        return Error{"--source: not a numeric address: " + o_.source};
+      }
+      from = *parsed;
     }
     rlimit files{};
     getrlimit(RLIMIT_NOFILE, &files);
@@ -46,7 +51,7 @@ class UdpTransport : public LoadTransport {
     setrlimit(RLIMIT_NOFILE, &files);
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     for (uint32_t f = 0; f < o_.flows; ++f) {
-      const int fd = socket(to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      const int fd = socket(to->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         return Error{"socket " + std::to_string(f) + " of " + std::to_string(o_.flows) + ": " +
                      std::strerror(errno) + " (fewer --flows, or raise the open-file limit)"};
@@ -54,10 +59,10 @@ class UdpTransport : public LoadTransport {
       fds_.push_back(fd);
       setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &o_.socket_buffer, sizeof o_.socket_buffer);
       setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &o_.socket_buffer, sizeof o_.socket_buffer);
-      if (from_len != 0 && bind(fd, reinterpret_cast<sockaddr*>(&from), from_len) != 0) {
+      if (from && bind(fd, from->get(), from->len) != 0) {
         return Error{"bind " + o_.source + ": " + std::strerror(errno)};
       }
-      if (connect(fd, reinterpret_cast<sockaddr*>(&to), to_len) != 0) {
+      if (connect(fd, to->get(), to->len) != 0) {
         return Error{"connect " + o_.cass_host + ": " + std::strerror(errno)};
       }
       epoll_event ev{EPOLLIN, {.u64 = f}};
@@ -109,25 +114,6 @@ class UdpTransport : public LoadTransport {
   }
 
  private:
-  static bool Resolve(const std::string& host, uint16_t port, sockaddr_storage* out,
-                      socklen_t* len) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(out);
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(out);
-    if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
-      v4->sin_family = AF_INET;
-      v4->sin_port = htons(port);
-      *len = sizeof *v4;
-      return true;
-    }
-    if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
-      v6->sin6_family = AF_INET6;
-      v6->sin6_port = htons(port);
-      *len = sizeof *v6;
-      return true;
-    }
-    return false;
-  }
-
   UdpTransportOptions o_;
   std::vector<int> fds_;
   int epoll_ = -1;
