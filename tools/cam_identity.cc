@@ -22,8 +22,8 @@ Result<std::string> ReadText(const std::string& path) {
 
 }  // namespace
 
-Result<std::vector<CamIdentity>> LoadCamIdentities(const std::string& provisioning,
-                                                   const std::string& root_pem, uint64_t count) {
+Result<CamProvisioning> OpenCamProvisioning(const std::string& provisioning,
+                                            const std::string& root_pem) {
   auto root_text = ReadText(root_pem);
   if (!root_text) {
     return Error{root_text.error()};
@@ -41,12 +41,33 @@ Result<std::vector<CamIdentity>> LoadCamIdentities(const std::string& provisioni
                  " is not a CAM-side provisioning file (rcasctl pki cams writes "
                  "<name>.cam.rcpv)"};
   }
-  const std::filesystem::path folder = std::filesystem::path(provisioning).parent_path();
+  return CamProvisioning{std::move(*root), std::move(*reader),
+                         std::filesystem::path(provisioning).parent_path().string()};
+}
+
+Result<crypto::RsaPrivateKey> ReadKeyFile(const std::string& folder, const std::string& key_file) {
+  const std::string path = (std::filesystem::path(folder) / key_file).string();
+  auto pem = ReadText(path);
+  auto key = pem ? crypto::RsaPrivateKey::FromPem(*pem)
+                 : Result<crypto::RsaPrivateKey>(Error{pem.error()});
+  if (!key) {
+    return Error{path + ": " + key.error()};
+  }
+  return key;
+}
+
+Result<std::vector<CamIdentity>> LoadCamIdentities(const std::string& provisioning,
+                                                   const std::string& root_pem, uint64_t count) {
+  auto opened = OpenCamProvisioning(provisioning, root_pem);
+  if (!opened) {
+    return Error{opened.error()};
+  }
+  ProvisioningReader& reader = opened->reader;
   std::map<std::string, crypto::RsaPrivateKey> keys;
   std::vector<CamIdentity> out;
   for (;;) {
     CamRecord record;
-    auto more = reader->Next(record);
+    auto more = reader.Next(record);
     if (!more) {
       return Error{provisioning + ": " + more.error()};
     }
@@ -58,16 +79,13 @@ Result<std::vector<CamIdentity>> LoadCamIdentities(const std::string& provisioni
     }
     auto it = keys.find(record.key_file);
     if (it == keys.end()) {
-      const std::string path = (folder / record.key_file).string();
-      auto pem = ReadText(path);
-      auto key = pem ? crypto::RsaPrivateKey::FromPem(*pem)
-                     : Result<crypto::RsaPrivateKey>(Error{pem.error()});
+      auto key = ReadKeyFile(opened->folder, record.key_file);
       if (!key) {
-        return Error{path + ": " + key.error()};
+        return Error{key.error()};
       }
       it = keys.emplace(record.key_file, std::move(*key)).first;
     }
-    out.push_back(CamIdentity{std::move(record), it->second, *root});
+    out.push_back(CamIdentity{std::move(record), it->second, opened->root});
   }
   if (count != 0 && out.size() < count) {
     return Error{provisioning + " holds " + std::to_string(out.size()) + " CAMs, not " +

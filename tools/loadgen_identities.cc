@@ -3,25 +3,11 @@
 #include "tools/loadgen_identities.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
+
+#include "tools/cam_identity.h"
 
 namespace rcas::tools {
-namespace {
-
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error{path + ": cannot open"};
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 std::array<uint8_t, crypto::kKeyPairingIdLen> LoadIdentity::KeyPairingId() const {
   std::array<uint8_t, crypto::kKeyPairingIdLen> id{};  // CAM_ID || DSC_ID (§2.2)
@@ -33,28 +19,17 @@ std::array<uint8_t, crypto::kKeyPairingIdLen> LoadIdentity::KeyPairingId() const
 Result<std::unique_ptr<LoadIdentities>> LoadIdentities::Load(const std::string& provisioning,
                                                              const std::string& root_pem,
                                                              uint64_t count) {
-  auto root_text = ReadText(root_pem);
-  if (!root_text) {
-    return Error{root_text.error()};
-  }
-  auto root = crypto::TrustAnchor::FromPem(*root_text);
-  if (!root) {
-    return Error{root_pem + ": " + root.error()};
-  }
-  auto reader = ProvisioningReader::Open(provisioning);
-  if (!reader) {
-    return Error{reader.error()};
-  }
-  if (reader->kind() != ProvisioningKind::kCam) {
-    return Error{provisioning + " is not a CAM-side provisioning file (<name>.cam.rcpv)"};
+  auto opened = OpenCamProvisioning(provisioning, root_pem);
+  if (!opened) {
+    return Error{opened.error()};
   }
   auto out = std::make_unique<LoadIdentities>();
-  out->root_ = std::make_unique<crypto::TrustAnchor>(std::move(*root));
-  const std::filesystem::path folder = std::filesystem::path(provisioning).parent_path();
+  out->root_ = std::make_unique<crypto::TrustAnchor>(std::move(opened->root));
+  ProvisioningReader& reader = opened->reader;
   std::map<std::string, uint32_t> key_index;
   CamRecord record;
   for (;;) {
-    auto more = reader->Next(record);
+    auto more = reader.Next(record);
     if (!more) {
       return Error{provisioning + ": " + more.error()};
     }
@@ -66,12 +41,9 @@ Result<std::unique_ptr<LoadIdentities>> LoadIdentities::Load(const std::string& 
     }
     auto it = key_index.find(record.key_file);
     if (it == key_index.end()) {
-      const std::string path = (folder / record.key_file).string();
-      auto pem = ReadText(path);
-      auto key = pem ? crypto::RsaPrivateKey::FromPem(*pem)
-                     : Result<crypto::RsaPrivateKey>(Error{pem.error()});
+      auto key = ReadKeyFile(opened->folder, record.key_file);
       if (!key) {
-        return Error{path + ": " + key.error()};
+        return Error{key.error()};
       }
       out->keys_.push_back(std::make_unique<crypto::RsaBatchKey>(std::move(*key)));
       it = key_index.emplace(record.key_file, uint32_t(out->keys_.size() - 1)).first;
