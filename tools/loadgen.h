@@ -203,7 +203,9 @@ class LoadGenerator : public LoadSink {
   void OnSecret(uint32_t cam, ByteView secret, int64_t now_us);
   void OnCamRegConfirm(uint32_t cam, ByteView message, int64_t now_us);
   void OnStatus(uint32_t cam, ByteView message, const protocol::Header& h, int64_t now_us);
-  void SendStatus(uint32_t cam, uint8_t code, uint64_t nonce, bool keyed);
+  // SendStatus answers with Status `code` under `nonce`, carrying `session_id` (empty: the
+  // CAM's own), keyed with the session's keys or unkeyed (§9.5).
+  void SendStatus(uint32_t cam, uint8_t code, uint64_t nonce, bool keyed, ByteView session_id = {});
   bool CheckFailed(const char* what);
   const crypto::RsaBatchPublicKey* CassKey(ByteView certificate) const;
   Bytes SealKeyed(uint32_t cam, protocol::MessageType type, uint64_t nonce, ByteView der);

@@ -330,12 +330,7 @@ void LoadGenerator::OnCamRegConfirm(uint32_t cam, ByteView message, int64_t now_
     CheckFailed("CAMRegConfirm sessionID");
   }
   if (code != 0) {
-    const protocol::StatusContent content{sid, code};
-    Bytes der;
-    if (protocol::Encode(content, &der)) {
-      SendRaw(c.flow, SealKeyed(cam, MessageType::kStatus, c.reg_nonce, der), MessageType::kStatus);
-      ++report_.status_sent["0x" + ToHex(ByteView(&code, 1))];
-    }
+    SendStatus(cam, code, c.reg_nonce, true, sid);
     return EndSession(cam, now_us, true);
   }
   c.keys.SetMekIv(protocol::SecretBlock(v.mek_iv));
@@ -380,9 +375,11 @@ void LoadGenerator::OnStatus(uint32_t cam, ByteView message, const protocol::Hea
   EndSession(cam, now_us, true, code);
 }
 
-void LoadGenerator::SendStatus(uint32_t cam, uint8_t code, uint64_t nonce, bool keyed) {
+void LoadGenerator::SendStatus(uint32_t cam, uint8_t code, uint64_t nonce, bool keyed,
+                               ByteView session_id) {
   Cam& c = cams_[cam];
-  const protocol::StatusContent content{c.session_id, code};
+  const protocol::StatusContent content{session_id.empty() ? ByteView(c.session_id) : session_id,
+                                        code};
   Bytes der;
   if (!protocol::Encode(content, &der)) {
     return;

@@ -78,11 +78,7 @@ void LoadGenerator::OnRenewInfo(uint32_t cam, ByteView message, const protocol::
   if (!OpenCassRequest(message, c.keys, c.session_id, scratch_, &v, &status, &sid)) {
     CheckFailed("RenewInfo");
     if (status != 0) {
-      const protocol::StatusContent content{sid, status};
-      Bytes der;
-      if (protocol::Encode(content, &der)) {
-        SendRaw(c.flow, SealKeyed(cam, MessageType::kStatus, h.nonce, der), MessageType::kStatus);
-      }
+      SendStatus(cam, status, h.nonce, true, sid);
       EndSession(cam, now_us, true);
     }
     return;
@@ -177,14 +173,10 @@ void LoadGenerator::FinishRenewal(uint32_t cam, int64_t now_us) {
 
 void LoadGenerator::SendRenewalAnswers(uint32_t cam) {
   Cam& c = cams_[cam];
-  Bytes der;
   if ((c.renew_answer & kRenewStatus03) != 0) {
-    if (protocol::Encode(protocol::StatusContent{c.session_id, 0x03}, &der)) {
-      SendRaw(c.flow, SealKeyed(cam, MessageType::kStatus, c.renew_nonce, der),
-              MessageType::kStatus);
-    }
-    return;
+    return SendStatus(cam, 0x03, c.renew_nonce, true);
   }
+  Bytes der;
   const bool ok = (c.renew_answer & kRenewOk) != 0;
   if (protocol::Encode(protocol::RenewConfirmContent{c.session_id, ok}, &der)) {
     SendRaw(c.flow, SealKeyed(cam, MessageType::kRenewConfirm, c.renew_nonce, der),
@@ -213,10 +205,7 @@ void LoadGenerator::OnLogRequest(uint32_t cam, ByteView message, const protocol:
     if (!OpenCassRequest(message, c.keys, c.session_id, scratch_, &v, &status, &sid)) {
       CheckFailed("LogRequest");
       if (status != 0) {
-        Bytes der;
-        if (protocol::Encode(protocol::StatusContent{sid, status}, &der)) {
-          SendRaw(c.flow, SealKeyed(cam, MessageType::kStatus, h.nonce, der), MessageType::kStatus);
-        }
+        SendStatus(cam, status, h.nonce, true, sid);
         EndSession(cam, now_us, true);
       }
       return;
