@@ -236,7 +236,8 @@ void CassEngine::EndSession(CassSession& s, bool failed) {
 
 // FindKeyedSession finds the session of a keyed message (§9.2): the TCP connection; on UDP the
 // CASS nonce it answers, else the session bound to its source. Another source is dropped
-// (§23 item 2); so is a message a worker opened with another session's keys (OnOpened).
+// (§23 item 2; PeerRef::route is not part of the source); so is a message a worker opened with
+// another session's keys (OnOpened), unless those keys failed on it.
 CassSession* CassEngine::FindKeyedSession(const PeerRef& peer, const protocol::Header& h) {
   CassSession* s = peer.tcp() ? table_.ByPeer(peer) : table_.ByNonce(h.nonce);
   if (s == nullptr && !peer.tcp()) {
@@ -251,8 +252,14 @@ CassSession* CassEngine::FindKeyedSession(const PeerRef& peer, const protocol::H
     return nullptr;
   }
   if (pre_opened_ != nullptr && pre_opened_->session != s->id) {
-    counters_.Add(CassCounter::kRxStaleFlow);  // opened under another session's keys
-    return nullptr;
+    if (pre_opened_->verdict != protocol::ProtectError::kBadMac) {
+      counters_.Add(CassCounter::kRxStaleFlow);  // opened under another session's keys
+      return nullptr;
+    }
+    // Another session's keys failed on it (a worker still holds the flow of the source's
+    // previous session): the message came whole, so OpenKeyed opens it under s's keys.
+    counters_.Add(CassCounter::kRxStaleFlowReopened);
+    pre_opened_ = nullptr;
   }
   return s;
 }

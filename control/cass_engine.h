@@ -76,6 +76,10 @@ struct CassEngineConfig {
   // CAMRegConfirm) is handed to the output, so a dataplane that applies key updates before it
   // sends what TakeOutput gave sees the keys first.
   std::function<void(const CassSession& s)> on_keys;
+  // on_route_change: a keyed message that verified under s's keys came by another route than
+  // s.peer's (PeerRef::route: another dataplane worker); s.peer now has the new route and the
+  // answers take it. A dataplane moves the session's flow keys from `old_peer`'s worker here.
+  std::function<void(const CassSession& s, const PeerRef& old_peer)> on_route_change;
 };
 
 // PreOpened is what a dataplane worker did with one keyed CAM -> CASS message (the types of
@@ -181,7 +185,7 @@ class CassEngine {
 
   // cass_pre_opened.cc: the dataplane workers' hooks (on_keys, OnOpened).
   void NotifyKeys(const CassSession& s);
-  protocol::ProtectError OpenKeyed(const CassSession& s, protocol::MessageType type,
+  protocol::ProtectError OpenKeyed(CassSession& s, const PeerRef& peer, protocol::MessageType type,
                                    ByteView message, Bytes& plain, ByteView* content);
   // cass_first_request.cc: KeyRequest / KeyRegRequest (§13.3, §13.11), checked inline or on
   // the RSA threads (VerifyOnWorkers, resumed by OnVerified).

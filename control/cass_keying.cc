@@ -208,7 +208,8 @@ void CassEngine::OnCamReg(const PeerRef& peer, ByteView message, const protocol:
   }
   Bytes unused;
   ByteView content;
-  const protocol::ProtectError e = OpenKeyed(*s, MessageType::kCamReg, message, unused, &content);
+  const protocol::ProtectError e =
+      OpenKeyed(*s, peer, MessageType::kCamReg, message, unused, &content);
   if (e != protocol::ProtectError::kOk) {
     if (e == protocol::ProtectError::kBadMac && s->state == SessionState::kWaitCamReg) {
       FailKeyed(*s, MessageType::kCamReg, s->session_id, h.nonce, StatusCode::kHmacFail);

@@ -28,9 +28,12 @@ void CassEngine::OnOpened(const PeerRef& peer, ByteView message, const PreOpened
 
 // OpenKeyed is the one open of OnCamReg and OnCamResponse: the worker's verdict while OnOpened
 // dispatches (FindKeyedSession checked that it used s's keys), else protocol::Open under s's
-// keys. `content` views `plain` (encrypted types), the message, or the worker's buffer.
-protocol::ProtectError CassEngine::OpenKeyed(const CassSession& s, protocol::MessageType type,
-                                             ByteView message, Bytes& plain, ByteView* content) {
+// keys. `content` views `plain` (encrypted types), the message, or the worker's buffer. A message
+// opened here that verifies and came by another route than s.peer's moves the session there
+// (only after the MAC: a forged copy must not move a CAM's flow).
+protocol::ProtectError CassEngine::OpenKeyed(CassSession& s, const PeerRef& peer,
+                                             protocol::MessageType type, ByteView message,
+                                             Bytes& plain, ByteView* content) {
   if (pre_opened_ != nullptr) {
     *content = pre_opened_->content;
     return pre_opened_->verdict;
@@ -40,6 +43,14 @@ protocol::ProtectError CassEngine::OpenKeyed(const CassSession& s, protocol::Mes
   protocol::OpenedMessage opened;
   const protocol::ProtectError e = protocol::Open(p, message, {nullptr, &*s.keys}, plain, &opened);
   *content = opened.content;
+  if (e == protocol::ProtectError::kOk && !peer.tcp() && peer.route != s.peer.route) {
+    const PeerRef old = s.peer;
+    s.peer.route = peer.route;
+    counters_.Add(CassCounter::kRouteChanged);
+    if (config_.on_route_change) {
+      config_.on_route_change(s, old);
+    }
+  }
   return e;
 }
 

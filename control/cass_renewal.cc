@@ -185,7 +185,7 @@ void CassEngine::OnCamResponse(const PeerRef& peer, ByteView message, const prot
   }
   Bytes plain;
   ByteView content;
-  const protocol::ProtectError e = OpenKeyed(*s, type, message, plain, &content);
+  const protocol::ProtectError e = OpenKeyed(*s, peer, type, message, plain, &content);
   if (e != protocol::ProtectError::kOk) {
     if (live && e == protocol::ProtectError::kBadMac) {
       FailKeyed(*s, type, s->session_id, h.nonce, StatusCode::kHmacFail);

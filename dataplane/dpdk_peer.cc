@@ -1,5 +1,5 @@
 // The conversion between a CAM's address on the port and the engine's PeerRef (a sockaddr and
-// the worker's index under kDpdkPeerTag), both ways.
+// kDpdkPeerTag; the worker's index as its route), both ways.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,7 +23,8 @@ FlowKey FlowKeyOf(const IpAddr& ip, uint16_t port) {
 // PeerRef per burst instead of zeroing and copying 128 octets several times per message.
 void FillPeer(const IpAddr& ip, uint16_t port, unsigned worker, control::PeerRef* p) {
   p->transport = control::PeerRef::Transport::kUdp;
-  p->connection = kDpdkPeerTag | worker;
+  p->connection = kDpdkPeerTag;
+  p->route = static_cast<uint16_t>(worker);
   std::memset(&p->address, 0, sizeof(sockaddr_in6));
   if (ip.v6) {
     auto* a = reinterpret_cast<sockaddr_in6*>(&p->address);

@@ -170,7 +170,7 @@ size_t DpdkTransport::Drain(const std::function<void(const DpdkMessage&)>& fn, s
 
 bool DpdkTransport::Send(const control::OutMessage& m) {
   auto& ev = impl_->control_events;
-  const unsigned worker = static_cast<unsigned>(m.peer.connection & 0xffff);
+  const unsigned worker = m.peer.route;
   IpAddr ip;
   uint16_t port = 0;
   if (!IsDpdkPeer(m.peer) || worker >= impl_->workers.size() || !PeerAddress(m.peer, &ip, &port)) {
@@ -229,7 +229,7 @@ void DpdkTransport::RemoveFlow(const control::PeerRef& peer, uint64_t session) {
 
 void QueueCommand(DpdkTransport::Impl& impl, const control::PeerRef& peer, uint64_t session,
                   const protocol::FlowKeys* keys) {
-  const unsigned worker = static_cast<unsigned>(peer.connection & 0xffff);
+  const unsigned worker = peer.route;
   IpAddr ip;
   uint16_t port = 0;
   if (!IsDpdkPeer(peer) || worker >= impl.workers.size() || !PeerAddress(peer, &ip, &port)) {

@@ -55,8 +55,8 @@ Status InitEal(const std::vector<std::string>& args);
 // CleanupEal releases what InitEal took (rte_eal_cleanup); after every transport is gone.
 void CleanupEal();
 
-// Peers on a DPDK port carry this tag in PeerRef::connection (with the worker's index), so the
-// control thread routes their answers back to the worker that owns their flow.
+// Peers on a DPDK port carry this tag in PeerRef::connection and the index of the worker their
+// last message came through in PeerRef::route: answers and flow commands go to that worker.
 inline constexpr uint64_t kDpdkPeerTag = uint64_t{1} << 62;
 inline bool IsDpdkPeer(const control::PeerRef& p) {
   return !p.tcp() && (p.connection & kDpdkPeerTag) != 0;

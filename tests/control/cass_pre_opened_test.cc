@@ -23,6 +23,16 @@ class CassPreOpenedTest : public CassWorkerFixture {
     return !out.empty() &&
            (fast ? cam.AcceptKeyRegResponse(out[0].bytes) : cam.AcceptKeyResponse(out[0].bytes));
   }
+  // Restarted begins `first` and then `second` from `peer` (the CAM restarted: a new session from
+  // the same source replaces the first) and returns the first session's flow, which a worker
+  // may still hold.
+  Flow Restarted(testing::TestCam& first, testing::TestCam& second, const PeerRef& peer) {
+    EXPECT_TRUE(Begin(first, peer));
+    const Flow old_flow = flows_.at(peer);
+    EXPECT_TRUE(Begin(second, peer));
+    EXPECT_NE(flows_.at(peer).session, old_flow.session);
+    return old_flow;
+  }
   void PlanRenewal() {
     const Bytes image(333, 0x1D);
     RenewalPlan plan;
@@ -158,11 +168,8 @@ TEST_F(CassPreOpenedTest, MessageOpenedWithAReplacedSessionsKeysIsDroppedAsStale
   Start();
   const PeerRef peer = Udp(43004);
   auto first = Cam(0);
-  ASSERT_TRUE(Begin(first, peer));
-  const Flow old_flow = flows_.at(peer);
-  auto second = Cam(0);  // the CAM restarted: a new session from the same source replaces it
-  ASSERT_TRUE(Begin(second, peer));
-  ASSERT_NE(flows_.at(peer).session, old_flow.session);
+  auto second = Cam(0);
+  const Flow old_flow = Restarted(first, second, peer);
   // The worker had not applied the new keys yet: the old session's CAMReg opens with the old.
   EXPECT_TRUE(WorkerWith(old_flow, peer, first.CamReg()).empty());
   EXPECT_EQ(last_verdict_, crypto::BurstVerdict::kOk);
@@ -170,6 +177,66 @@ TEST_F(CassPreOpenedTest, MessageOpenedWithAReplacedSessionsKeysIsDroppedAsStale
   auto out = Worker(peer, second.CamReg(), 1);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_TRUE(second.AcceptCamRegConfirm(out[0].bytes));
+}
+
+TEST_F(CassPreOpenedTest, MessageFailingUnderAReplacedSessionsKeysIsOpenedWithTheNewSessions) {
+  Start();
+  const PeerRef peer = Udp(43006);
+  auto first = Cam(0);
+  auto second = Cam(0);
+  const Flow old_flow = Restarted(first, second, peer);
+  // Another worker still holds the old session's flow for this source: its MAC check fails.
+  auto out = WorkerWith(old_flow, peer, second.CamReg(), 1);
+  EXPECT_EQ(last_verdict_, crypto::BurstVerdict::kBadMac);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(second.AcceptCamRegConfirm(out[0].bytes));
+  EXPECT_EQ(Counter(CassCounter::kRxStaleFlowReopened), 1u);
+  EXPECT_EQ(Counter(CassCounter::kRxStaleFlow), 0u);
+  // A forged copy that fails under both keys is the live exchange's bad MAC (keyed 0x04).
+  const PeerRef peer3 = Udp(43007);
+  auto third = Cam(1);
+  auto fourth = Cam(1);
+  const Flow third_flow = Restarted(third, fourth, peer3);
+  Bytes forged = fourth.CamReg();
+  forged.back() ^= 1;
+  out = WorkerWith(third_flow, peer3, forged);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(fourth.StatusCode(out[0].bytes, true), 0x04);
+  EXPECT_EQ(Counter(CassCounter::kRxStaleFlowReopened), 2u);
+}
+
+TEST_F(CassPreOpenedTest, KeyedMessageByAnotherRouteIsTheSameCamAndMovesItsSessionOnceVerified) {
+  PlanRenewal();
+  Start();
+  std::vector<std::pair<uint16_t, uint16_t>> moves;  // (old route, new route)
+  CassEnginePeer::config(*engine_).on_route_change = [&moves](const CassSession& s,
+                                                              const PeerRef& old_peer) {
+    moves.emplace_back(old_peer.route, s.peer.route);
+  };
+  auto cam = Cam(0);
+  const PeerRef peer = Udp(43005);  // route 0: the worker that reassembled the first request
+  ASSERT_TRUE(Begin(cam, peer));
+  PeerRef via1 = peer;
+  via1.route = 1;  // the CAM's unfragmented datagrams hash to another worker
+  auto out = Logged(SendAndPump(via1, cam.CamReg(), 2));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(cam.AcceptCamRegConfirm(out[0].bytes));
+  EXPECT_EQ(out[0].peer.route, 1) << "answers take the new route";
+  EXPECT_EQ(out[1].peer.route, 1);
+  EXPECT_EQ(moves, (std::vector<std::pair<uint16_t, uint16_t>>{{0, 1}}));
+  EXPECT_EQ(Counter(CassCounter::kRxWrongSource), 0u);
+  EXPECT_EQ(Counter(CassCounter::kRouteChanged), 1u);
+  // A forged copy by a third route gets the live exchange's keyed 0x04 but moves nothing.
+  PeerRef via2 = peer;
+  via2.route = 2;
+  Bytes forged = cam.RenewConfirm(NonceOf(out[1].bytes), true);
+  forged.back() ^= 1;
+  out = Logged(SendAndPump(via2, forged, 1));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(cam.StatusCode(out[0].bytes, true), 0x04);
+  EXPECT_EQ(out[0].peer.route, 1);
+  EXPECT_EQ(moves.size(), 1u);
+  EXPECT_EQ(Counter(CassCounter::kRouteChanged), 1u);
 }
 
 }  // namespace

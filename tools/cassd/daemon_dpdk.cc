@@ -36,6 +36,13 @@ Status CassDaemon::OpenDpdk(control::CassEngineConfig& ec) {
       dpdk_->InstallKeys(s.peer, s.id, keys);
     }
   };
+  // A CAM whose datagrams now reach another worker (its first request came in IP fragments,
+  // which RSS hashes without ports): the flow follows it, so its messages are opened there.
+  ec.on_route_change = [this, install = ec.on_keys](const control::CassSession& s,
+                                                    const control::PeerRef& old_peer) {
+    dpdk_->RemoveFlow(old_peer, s.id);
+    install(s);
+  };
   auto ended = std::move(ec.on_session_end);
   ec.on_session_end = [this, ended](const control::CassSession& s, bool failed) {
     if (dataplane::IsDpdkPeer(s.peer)) {
