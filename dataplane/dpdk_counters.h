@@ -15,14 +15,15 @@ namespace rcas::dataplane {
 
 #define RCAS_DPDK_COUNTERS(X)                                                                 \
   X(kRxPackets, "rx-packets")                                                                 \
-  X(kRxBursts, "rx-bursts")           /* non-empty RX bursts */                               \
-  X(kRxWrongVlan, "rx-wrong-vlan")    /* a VLAN other than the port's, or untagged */         \
-  X(kRxNotOurMac, "rx-not-our-mac")   /* unicast to another MAC */                            \
-  X(kRxNotOurIp, "rx-not-our-ip")     /* UDP/ICMP to an address that is not ours */           \
-  X(kRxWrongPort, "rx-wrong-port")    /* UDP to a port other than the RCAS port */            \
-  X(kRxNoAddress, "rx-no-address")    /* IPv4/IPv6 on a port without an address of it */      \
-  X(kRxReassembled, "rx-reassembled") /* datagrams made whole from IP fragments */            \
-  X(kRxNoBuffer, "rx-no-buffer")      /* no mbuf for a reassembled datagram: dropped */       \
+  X(kRxBursts, "rx-bursts")            /* non-empty RX bursts */                              \
+  X(kRxWrongVlan, "rx-wrong-vlan")     /* a VLAN other than the port's, or untagged */        \
+  X(kRxNotOurMac, "rx-not-our-mac")    /* unicast to another MAC */                           \
+  X(kRxNotOurIp, "rx-not-our-ip")      /* UDP/ICMP to an address that is not ours */          \
+  X(kRxWrongPort, "rx-wrong-port")     /* UDP to a port other than the RCAS port */           \
+  X(kRxNoAddress, "rx-no-address")     /* IPv4/IPv6 on a port without an address of it */     \
+  X(kRxReassembled, "rx-reassembled")  /* datagrams made whole from IP fragments */           \
+  X(kRxNicChecksum, "rx-nic-checksum") /* UDP checksum verified by the NIC, not here */       \
+  X(kRxNoBuffer, "rx-no-buffer")       /* no mbuf for a reassembled datagram: dropped */      \
   X(kToControl, "to-control")                                                                 \
   X(kControlRingFull, "control-ring-full")     /* the control thread is behind: dropped */    \
   X(kShedFirstRequests, "shed-first-requests") /* control behind: RSA work shed first */      \
@@ -37,6 +38,7 @@ namespace rcas::dataplane {
   X(kTxNoAddress, "tx-no-address")        /* no source address of the peer's family */        \
   X(kTxTooBig, "tx-too-big")              /* message + headers exceed the mbuf */             \
   X(kTxFragments, "tx-fragments")         /* IP fragments of answers longer than the MTU */   \
+  X(kTxNicChecksum, "tx-nic-checksum")    /* UDP checksum left to the NIC */                  \
   X(kResolutionsSent, "resolutions-sent") /* ARP requests and neighbor solicitations */       \
   X(kAnnounceTx, "announce-tx")                                                               \
   X(kFlowsInstalled, "flows-installed")                                                       \

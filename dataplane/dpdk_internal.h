@@ -64,6 +64,8 @@ struct DpdkTransport::Impl {
   rte_mempool* capture_pool = nullptr;
   uint16_t mtu = 1500;
   LocalAddrs local;
+  NicChecksums rx_nic;  // the checksum offloads enabled on the port, each way
+  NicChecksums tx_nic;
   std::vector<std::unique_ptr<Worker>> workers;
   int event_fd = -1;
   std::atomic<bool> notified{false};
@@ -114,6 +116,7 @@ struct Worker {
   void Add(DpdkCounter c) { ++events[static_cast<size_t>(c)]; }
   // worker_rx.cc / worker_tx.cc
   void Receive(rte_mbuf** pkts, uint16_t n);
+  NicChecksums NicChecked(const rte_mbuf* m) const;
   void Answer(rte_mbuf* m, FrameVerdict verdict, const FrameView& v, uint64_t now);
   bool AcceptUdp(rte_mbuf* m, const FrameView& v, uint64_t now, KeyedInput* in);
   rte_mbuf* Reassemble(rte_mbuf* m, const FrameView& v, uint64_t now);
@@ -123,6 +126,7 @@ struct Worker {
   void Transmit(rte_mbuf* m);  // queues one built frame
   void FlushTx();
   bool BuildAnswer(rte_mbuf* m);  // control's message -> frame; false: freed
+  void SetTxOffloads(rte_mbuf* m, const NicChecksums& nic, bool v6, bool vlan);
   void Capture(rte_mbuf* const* pkts, uint16_t n, bool rx);
   void Resolve(const IpAddr& next_hop);
   void Fragment(ByteView frame, bool v6, size_t count);

@@ -1,5 +1,6 @@
 // EAL start and the port's configuration: the pool, one RX/TX queue pair per worker, RSS on the
-// UDP 4-tuple (masked by what the port offers) so a CAM always lands on the same worker.
+// UDP 4-tuple (masked by what the port offers) so a CAM always lands on the same worker, and
+// the IPv4 header and UDP checksum offloads the port has.
 
 #include <rte_eal.h>
 #include <rte_lcore.h>
@@ -35,6 +36,16 @@ Status ConfigurePort(DpdkTransport::Impl& impl, uint16_t queues) {
     }
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = rss;
+  }
+  if (impl.options.checksum_offload) {  // where offered; the rest stays in software
+    const uint64_t rx = info.rx_offload_capa;
+    const uint64_t tx = info.tx_offload_capa;
+    impl.rx_nic.ipv4_header = (rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) != 0;
+    impl.rx_nic.udp = (rx & RTE_ETH_RX_OFFLOAD_UDP_CKSUM) != 0;
+    impl.tx_nic.ipv4_header = (tx & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
+    impl.tx_nic.udp = (tx & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;
+    conf.rxmode.offloads = rx & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+    conf.txmode.offloads = tx & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
   }
   if (int rc = rte_eth_dev_configure(impl.port, queues, queues, &conf); rc != 0) {
     return PortError("rte_eth_dev_configure", rc);

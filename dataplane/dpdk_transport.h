@@ -45,6 +45,9 @@ struct DpdkOptions {
   uint32_t idle_sleep_us = 0;      // 0: poll without pause; else nap this long after idle turns
   size_t flows = size_t{1} << 16;  // per worker
   uint32_t tx_drain_us = 100;      // partial TX bursts leave at least this often
+  // The IPv4 header and UDP checksums on the NIC where the port offers it (RX verification, TX
+  // computation); false: always in software.
+  bool checksum_offload = true;
   // With this many messages already waiting for the control thread, a worker drops new first
   // requests (KeyRequest, KeyRegRequest: RSA work) and still queues keyed messages.
   unsigned shed_first_requests_at = 3072;

@@ -50,6 +50,17 @@ bool ToControl(const KeyedOutput& out, MbufMeta& meta) {
 
 }  // namespace
 
+// NicChecked: the checksums the NIC verified and found good for `m`, where the port has the
+// offload; bad or unknown ones are checked again by ParseFrame, which counts the drop.
+NicChecksums Worker::NicChecked(const rte_mbuf* m) const {
+  const NicChecksums& on = impl.rx_nic;
+  NicChecksums good;
+  good.ipv4_header =
+      on.ipv4_header && (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+  good.udp = on.udp && (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+  return good;
+}
+
 void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
   KeyedInput inputs[kBurst];
   KeyedOutput outputs[kBurst];
@@ -61,8 +72,9 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
     const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
     const uint16_t len = rte_pktmbuf_data_len(m);
     FrameView v;
+    const NicChecksums nic = NicChecked(m);
     FrameVerdict verdict =
-        m->nb_segs == 1 ? ParseFrame(ByteView(data, len), &v) : FrameVerdict::kTooShort;
+        m->nb_segs == 1 ? ParseFrame(ByteView(data, len), &v, nic) : FrameVerdict::kTooShort;
     ++frames[static_cast<size_t>(verdict)];
     const bool fragment =
         verdict == FrameVerdict::kIpv4Fragment || verdict == FrameVerdict::kIpv6Fragment;
@@ -83,6 +95,9 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
       verdict = ParseFrame(ByteView(rte_pktmbuf_mtod(m, const uint8_t*), m->data_len), &v);
     }
     if (verdict == FrameVerdict::kUdp) {
+      if (nic.udp && !fragment) {
+        Add(DpdkCounter::kRxNicChecksum);
+      }
       if (AcceptUdp(m, v, now, &inputs[k])) {
         udp[k++] = m;
       }

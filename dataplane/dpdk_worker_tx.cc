@@ -47,7 +47,12 @@ bool Worker::BuildAnswer(rte_mbuf* m) {
   route.dst_ip = dst;
   route.src_port = impl.options.udp_port;
   route.dst_port = meta.peer_port;
-  const size_t len = WriteUdpHeaders(MutableByteView(frame, headers + payload), route, payload);
+  const size_t fragments = FragmentCount(headers + payload, dst.v6, vlan, impl.mtu);
+  // Fragments carry the checksum of the whole datagram: only a datagram sent whole is left to
+  // the NIC.
+  const NicChecksums nic = fragments == 1 ? impl.tx_nic : NicChecksums{};
+  const size_t len =
+      WriteUdpHeaders(MutableByteView(frame, headers + payload), route, payload, nic);
   if (len == 0) {
     Add(DpdkCounter::kTxTooBig);
     rte_pktmbuf_free(m);
@@ -58,8 +63,8 @@ bool Worker::BuildAnswer(rte_mbuf* m) {
   }
   m->data_len = static_cast<uint16_t>(len);
   m->pkt_len = static_cast<uint32_t>(len);
-  const size_t fragments = FragmentCount(len, dst.v6, vlan, impl.mtu);
   if (fragments == 1) {
+    SetTxOffloads(m, nic, dst.v6, vlan);
     return true;
   }
   if (fragments == 0) {
@@ -69,6 +74,23 @@ bool Worker::BuildAnswer(rte_mbuf* m) {
   }
   rte_pktmbuf_free(m);
   return false;
+}
+
+// SetTxOffloads asks the NIC for the checksums WriteUdpHeaders left to it.
+void Worker::SetTxOffloads(rte_mbuf* m, const NicChecksums& nic, bool v6, bool vlan) {
+  if (!nic.udp && !nic.ipv4_header) {
+    return;
+  }
+  m->l2_len = vlan ? 18 : 14;
+  m->l3_len = v6 ? 40 : 20;
+  m->ol_flags |= v6 ? RTE_MBUF_F_TX_IPV6 : RTE_MBUF_F_TX_IPV4;
+  if (!v6 && nic.ipv4_header) {
+    m->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+  }
+  if (nic.udp) {
+    m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+    Add(DpdkCounter::kTxNicChecksum);
+  }
 }
 
 // Fragment sends a frame longer than the MTU as IP fragments (PROFILE §5.4 accepts them), each

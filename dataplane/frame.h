@@ -105,13 +105,24 @@ struct FrameView {
   bool more_fragments = false;
 };
 
+// NicChecksums: the checksums a port's NIC takes over (DPDK checksum offloads). On receive, the
+// ones it verified and found good (RTE_MBUF_F_RX_*_CKSUM_GOOD): ParseFrame skips them; a bad or
+// unknown verdict leaves the check to ParseFrame, which drops and counts as usual. On send, the
+// ones it fills in: WriteUdpHeaders leaves the IPv4 header checksum 0 and puts the pseudo-header
+// sum in the UDP checksum field, as the offload expects.
+struct NicChecksums {
+  bool ipv4_header = false;
+  bool udp = false;
+};
+
 // ParseFrame classifies `frame` and fills `out` (reset first; on a drop, the fields read so far
 // are kept for a capture, never for delivery). It checks the IPv4 header checksum, the UDP
 // checksum (always for IPv6, for IPv4 when non-zero), the ICMP/ICMPv6 checksums and the
 // RFC 4861 §7.1 validity rules of NS/NA. A fragment of a UDP datagram (PROFILE §5.4 allows
 // them) is kIpv4Fragment or kIpv6Fragment with its frag_* fields for the Reassembler; a
-// fragment of anything else is kOtherIpProtocol. Reads only within `frame`.
-FrameVerdict ParseFrame(ByteView frame, FrameView* out) noexcept;
+// fragment of anything else is kOtherIpProtocol. Reads only within `frame`. `nic`: the checks
+// the NIC already made (ICMP checksums are always checked here).
+FrameVerdict ParseFrame(ByteView frame, FrameView* out, NicChecksums nic = {}) noexcept;
 
 // LocalAddrs is the gateway's own identity on one port.
 struct LocalAddrs {
@@ -169,8 +180,10 @@ constexpr size_t UdpHeadersLen(bool v6, bool vlan) {
 // WriteUdpHeaders writes the headers in front of the `payload_len` octets already at
 // frame + UdpHeadersLen(v6, vlan) and returns the frame length, or 0 if the frame does not
 // fit `frame`, the datagram is too long for IP or the addresses' families differ. IPv4: DF
-// set, id 0, header checksum; the UDP checksum is always computed (IPv4 and IPv6).
-size_t WriteUdpHeaders(MutableByteView frame, const UdpRoute& r, size_t payload_len) noexcept;
+// set, id 0, header checksum; the UDP checksum is always computed (IPv4 and IPv6), except those
+// `nic` fills in.
+size_t WriteUdpHeaders(MutableByteView frame, const UdpRoute& r, size_t payload_len,
+                       NicChecksums nic = {}) noexcept;
 
 // WriteArpRequest writes a broadcast who-has `target` from our IPv4 address; 0 if we have no
 // IPv4 address, `target` is not IPv4 or the frame does not fit.

@@ -46,7 +46,8 @@ MacAddr MulticastMac(const IpAddr& group) noexcept {
   return {0x01, 0x00, 0x5e, static_cast<uint8_t>(group.b[1] & 0x7f), group.b[2], group.b[3]};
 }
 
-size_t WriteUdpHeaders(MutableByteView frame, const UdpRoute& r, size_t payload_len) noexcept {
+size_t WriteUdpHeaders(MutableByteView frame, const UdpRoute& r, size_t payload_len,
+                       NicChecksums nic) noexcept {
   const bool v6 = r.src_ip.v6;
   const size_t headers = UdpHeadersLen(v6, r.vlan);
   const size_t udp_len = kUdpLen + payload_len;
@@ -61,15 +62,21 @@ size_t WriteUdpHeaders(MutableByteView frame, const UdpRoute& r, size_t payload_
   if (v6) {
     WriteIpv6Header(f + l3, r.src_ip, r.dst_ip, udp_len, kProtoUdp, r.ttl);
   } else {
-    WriteIpv4Header(f + l3, r.src_ip, r.dst_ip, kIpv4Len + udp_len, kProtoUdp, r.ttl);
+    WriteIpv4Header(f + l3, r.src_ip, r.dst_ip, kIpv4Len + udp_len, kProtoUdp, r.ttl,
+                    nic.ipv4_header);
   }
   uint8_t* udp = f + headers - kUdpLen;
   StoreBe16(udp, r.src_port);
   StoreBe16(udp + 2, r.dst_port);
   StoreBe16(udp + 4, static_cast<uint16_t>(udp_len));
   StoreBe16(udp + 6, 0);
-  const uint16_t sum = L4Checksum(r.src_ip, r.dst_ip, kProtoUdp, udp, udp_len);
-  StoreBe16(udp + 6, sum == 0 ? 0xffff : sum);  // RFC 768: 0 would mean "none"
+  if (nic.udp) {  // the NIC adds the datagram's sum to the pseudo-header's and complements
+    StoreBe16(udp + 6, static_cast<uint16_t>(~FoldComplement(
+                           PseudoHeaderSum(r.src_ip, r.dst_ip, kProtoUdp, udp_len))));
+  } else {
+    const uint16_t sum = L4Checksum(r.src_ip, r.dst_ip, kProtoUdp, udp, udp_len);
+    StoreBe16(udp + 6, sum == 0 ? 0xffff : sum);  // RFC 768: 0 would mean "none"
+  }
   return headers + payload_len;
 }
 

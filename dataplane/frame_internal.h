@@ -97,7 +97,9 @@ inline MacAddr LoadMac(const uint8_t* p) noexcept {
 
 // ParseUdp, ParseIcmp4 and ParseIcmp6 read the message at f[l4, l4 + len) of a frame whose IP
 // header already filled v's addresses and TTL (frame_parse_l4.cc).
-FrameVerdict ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept;
+// ParseUdp skips the checksum the NIC verified (`nic_checked`).
+FrameVerdict ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v,
+                      bool nic_checked = false) noexcept;
 FrameVerdict ParseIcmp4(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept;
 FrameVerdict ParseIcmp6(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept;
 
@@ -117,9 +119,10 @@ inline size_t WriteEthernet(uint8_t* p, const MacAddr& dst, const MacAddr& src, 
   return off + 2;
 }
 
-// WriteIpv4Header writes a 20-octet header (DF, id 0) with its checksum.
+// WriteIpv4Header writes a 20-octet header (DF, id 0) with its checksum (0 when the NIC fills
+// it in).
 inline void WriteIpv4Header(uint8_t* p, const IpAddr& src, const IpAddr& dst, size_t total_len,
-                            uint8_t proto, uint8_t ttl) noexcept {
+                            uint8_t proto, uint8_t ttl, bool nic_checksum = false) noexcept {
   p[0] = 0x45;
   p[1] = 0;
   StoreBe16(p + 2, static_cast<uint16_t>(total_len));
@@ -129,7 +132,9 @@ inline void WriteIpv4Header(uint8_t* p, const IpAddr& src, const IpAddr& dst, si
   StoreBe16(p + 10, 0);
   std::memcpy(p + 12, src.b.data(), 4);
   std::memcpy(p + 16, dst.b.data(), 4);
-  StoreBe16(p + 10, FoldComplement(SumWords(p, kIpv4Len, 0)));
+  if (!nic_checksum) {
+    StoreBe16(p + 10, FoldComplement(SumWords(p, kIpv4Len, 0)));
+  }
 }
 
 // WriteIpv6Header writes a 40-octet header (traffic class and flow label 0).

@@ -50,7 +50,7 @@ void FillFragment(uint32_t id, uint16_t field, size_t data, size_t len, FrameVie
   v->payload_len = static_cast<uint16_t>(len);
 }
 
-V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
+V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v, NicChecksums nic) {
   if (avail < kIpv4Len) {
     return V::kTooShort;
   }
@@ -66,7 +66,7 @@ V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
   if (ihl != kIpv4Len) {
     return V::kIpv4Options;  // none are needed, and they would shift every offset
   }
-  if (FoldComplement(SumWords(ip, kIpv4Len, 0)) != 0) {
+  if (!nic.ipv4_header && FoldComplement(SumWords(ip, kIpv4Len, 0)) != 0) {
     return V::kIpv4Checksum;
   }
   const uint16_t frag = LoadBe16(ip + 6);
@@ -89,7 +89,7 @@ V ParseIpv4(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
   }
   switch (ip[9]) {
     case kProtoUdp:
-      return ParseUdp(f, v->l4_offset, total - kIpv4Len, v);
+      return ParseUdp(f, v->l4_offset, total - kIpv4Len, v, nic.udp);
     case kProtoIcmp:
       return ParseIcmp4(f, v->l4_offset, total - kIpv4Len, v);
     default:
@@ -116,7 +116,7 @@ bool IsIpv6ExtensionHeader(uint8_t next) {
   }
 }
 
-V ParseIpv6(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
+V ParseIpv6(const uint8_t* f, size_t l3, size_t avail, FrameView* v, NicChecksums nic) {
   if (avail < kIpv6Len) {
     return V::kTooShort;
   }
@@ -136,7 +136,7 @@ V ParseIpv6(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
     return V::kBadSourceAddress;
   }
   if (ip[6] == kProtoUdp) {
-    return ParseUdp(f, v->l4_offset, len, v);
+    return ParseUdp(f, v->l4_offset, len, v, nic.udp);
   }
   if (ip[6] == kProtoIcmp6) {
     return ParseIcmp6(f, v->l4_offset, len, v);
@@ -181,7 +181,7 @@ V ParseArp(const uint8_t* f, size_t l3, size_t avail, FrameView* v) {
   return op == 1 ? V::kArpRequest : V::kArpReply;
 }
 
-V Parse(ByteView frame, FrameView* v) {
+V Parse(ByteView frame, FrameView* v, NicChecksums nic) {
   // Offsets are 16-bit: longer frames (no Ethernet frame is) are cut to what the IP header
   // may describe, which is all that is read.
   const size_t size = frame.size() < 0xffff ? frame.size() : 0xffff;
@@ -214,9 +214,9 @@ V Parse(ByteView frame, FrameView* v) {
   }
   switch (type) {
     case kEtherTypeIpv4:
-      return ParseIpv4(f, l3, size - l3, v);
+      return ParseIpv4(f, l3, size - l3, v, nic);
     case kEtherTypeIpv6:
-      return ParseIpv6(f, l3, size - l3, v);
+      return ParseIpv6(f, l3, size - l3, v, nic);
     case kEtherTypeArp:
       return ParseArp(f, l3, size - l3, v);
     default:
@@ -226,9 +226,9 @@ V Parse(ByteView frame, FrameView* v) {
 
 }  // namespace
 
-FrameVerdict ParseFrame(ByteView frame, FrameView* out) noexcept {
+FrameVerdict ParseFrame(ByteView frame, FrameView* out, NicChecksums nic) noexcept {
   *out = FrameView{};
-  out->verdict = Parse(frame, out);
+  out->verdict = Parse(frame, out, nic);
   return out->verdict;
 }
 

@@ -52,7 +52,8 @@ V ParseNd(const uint8_t* f, size_t l4, size_t len, FrameView* v) {
 }  // namespace
 
 // ParseUdp reads the UDP header at f[l4, l4 + len): its length must be the IP payload's.
-FrameVerdict ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v) noexcept {
+FrameVerdict ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v,
+                      bool nic_checked) noexcept {
   if (len < kUdpLen || LoadBe16(f + l4 + 4) != len) {
     return V::kBadUdpLength;
   }
@@ -62,7 +63,8 @@ FrameVerdict ParseUdp(const uint8_t* f, size_t l4, size_t len, FrameView* v) noe
   v->payload_len = static_cast<uint16_t>(len - kUdpLen);
   // RFC 8200 §8.1: mandatory for IPv6; RFC 768: zero means "not computed" for IPv4.
   const bool present = LoadBe16(f + l4 + 6) != 0;
-  if ((v->src_ip.v6 || present) && L4Checksum(v->src_ip, v->dst_ip, kProtoUdp, f + l4, len) != 0) {
+  if (!nic_checked && (v->src_ip.v6 || present) &&
+      L4Checksum(v->src_ip, v->dst_ip, kProtoUdp, f + l4, len) != 0) {
     return V::kUdpChecksum;
   }
   return V::kUdp;

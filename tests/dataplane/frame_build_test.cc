@@ -27,6 +27,44 @@ UdpRoute Route(bool v6, bool vlan) {
   return r;
 }
 
+// CompleteLikeANic fills in the checksums WriteUdpHeaders left to the NIC, the way a NIC does:
+// the IPv4 header's over the header, the UDP field's sum (the pseudo-header's) plus the datagram.
+void CompleteLikeANic(Bytes& f, bool v6, bool vlan) {
+  const size_t l3 = vlan ? 18 : 14;
+  const size_t l4 = l3 + (v6 ? 40 : 20);
+  if (!v6) {
+    EXPECT_EQ(LoadBe16(&f[l3 + 10]), 0) << "left to the NIC";
+    Put16(f, l3 + 10, NaiveChecksum(Bytes(f.begin() + l3, f.begin() + l4)));
+  }
+  const uint16_t sum = NaiveChecksum(Bytes(f.begin() + l4, f.end()));
+  Put16(f, l4 + 6, sum == 0 ? 0xffff : sum);
+}
+
+TEST(FrameBuild, ChecksumsLeftToTheNicCompleteToTheSameFrame) {
+  for (const bool v6 : {false, true}) {
+    for (const bool vlan : {false, true}) {
+      for (const size_t len : {size_t{0}, size_t{7}, size_t{1001}}) {
+        SCOPED_TRACE(testing::Message() << "v6 " << v6 << " vlan " << vlan << " len " << len);
+        const UdpRoute r = Route(v6, vlan);
+        const size_t headers = UdpHeadersLen(v6, vlan);
+        Bytes soft(headers + len);
+        for (size_t i = 0; i < len; ++i) {
+          soft[headers + i] = static_cast<uint8_t>(i * 13 + 5);
+        }
+        Bytes nic = soft;
+        ASSERT_EQ(WriteUdpHeaders(soft, r, len), soft.size());
+        ASSERT_EQ(WriteUdpHeaders(nic, r, len, {.ipv4_header = true, .udp = true}), nic.size());
+        FrameView v;
+        EXPECT_EQ(ParseFrame(nic, &v), v6 ? V::kUdpChecksum : V::kIpv4Checksum)
+            << "not complete before the NIC";
+        CompleteLikeANic(nic, v6, vlan);
+        EXPECT_EQ(nic, soft);
+        EXPECT_EQ(ParseFrame(nic, &v), V::kUdp);
+      }
+    }
+  }
+}
+
 TEST(FrameBuild, UdpHeadersRoundTrip) {
   for (const bool v6 : {false, true}) {
     for (const bool vlan : {false, true}) {

@@ -49,6 +49,26 @@ TEST(FrameParse, UdpChecksum) {
   EXPECT_EQ(Classify(zero4), V::kUdp);
 }
 
+TEST(FrameParse, ChecksumsTheNicFoundGoodAreNotCheckedAgainAndOnlyThose) {
+  FrameView v;
+  const NicChecksums both{.ipv4_header = true, .udp = true};
+  for (const bool v6 : {false, true}) {
+    Bytes f = UdpFrame(v6 ? kPeer6 : kPeer4, v6 ? kOur6 : kOur4, kData);
+    f[f.size() - 1] ^= 0x80;  // the NIC said good: its word is taken (PROFILE §5.4 needs none)
+    EXPECT_EQ(ParseFrame(f, &v, {.udp = true}), V::kUdp) << v6;
+    EXPECT_EQ(ParseFrame(f, &v, {.ipv4_header = true}), V::kUdpChecksum) << v6;
+    EXPECT_EQ(ParseFrame(f, &v), V::kUdpChecksum) << v6;
+  }
+  Bytes ip = UdpFrame(kPeer4, kOur4, kData);
+  ip[14 + 8] -= 1;  // TTL changed without the header checksum
+  EXPECT_EQ(ParseFrame(ip, &v, {.ipv4_header = true}), V::kUdp);
+  EXPECT_EQ(ParseFrame(ip, &v, {.udp = true}), V::kIpv4Checksum);
+  // ICMP is always checked here: NICs verify TCP/UDP only.
+  Bytes echo = EchoFrame(kPeer4, kOur4, kData);
+  echo[echo.size() - 1] ^= 1;
+  EXPECT_EQ(ParseFrame(echo, &v, both), V::kIcmpChecksum);
+}
+
 TEST(FrameParse, BadUdpLength) {
   Bytes shorter = UdpFrame(kPeer4, kOur4, kData);
   Put16(shorter, 38, 8 + kData.size() - 1);

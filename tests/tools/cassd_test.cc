@@ -296,8 +296,9 @@ TEST_F(CassdTest, ConfigErrorsNameTheKey) {
   }
   // A [dpdk] port takes UDP off the kernel sockets; the config alone is valid (--check starts
   // no EAL).
-  const std::string dpdk =
-      WriteConfig("[dpdk]\nport = \"net_ring0\"\naddress = \"10.0.0.1\"\nworkers = 2\n");
+  const std::string dpdk = WriteConfig(
+      "[dpdk]\nport = \"net_ring0\"\naddress = \"10.0.0.1\"\nworkers = 2\n"
+      "checksum_offload = false\n");
   EXPECT_EQ(RunCli("--config " + dpdk + " --check", &err), 0) << err;
   EXPECT_EQ(RunCli("--config " + dir_.File("missing.toml"), &err), 2);
   EXPECT_EQ(RunCli("--frobnicate", &err), 2);

@@ -49,6 +49,7 @@ void ReadDpdk(TomlSection t, CassdConfig& c) {
   t.Int("flows", 64, 1 << 24, &d.port.flows);
   t.Int("idle_sleep_us", 0, 100'000, &d.port.idle_sleep_us);
   t.Int("tx_drain_us", 0, 100'000, &d.port.tx_drain_us);
+  t.Bool("checksum_offload", &d.port.checksum_offload);
   t.Int("shed_first_requests_at", 1, 4096, &d.port.shed_first_requests_at);
   t.Finish();
   c.dpdk = std::move(d);
