@@ -249,23 +249,40 @@ void QueueCommand(DpdkTransport::Impl& impl, const control::PeerRef& peer, uint6
   cmd.release();
 }
 
+namespace {
+
+// AddWorker adds worker `w`'s counters to `s` (read from another thread: single-writer words).
+void AddWorker(const Worker& w, DpdkStats* s) {
+  for (size_t i = 0; i < s->events.size(); ++i) {
+    s->events[i] += w.events[i];
+  }
+  for (size_t i = 0; i < s->frames.size(); ++i) {
+    s->frames[i] += w.frames[i];
+  }
+  const auto& keyed = w.stage.counters();
+  for (size_t i = 0; i < s->keyed.size(); ++i) {
+    s->keyed[i] += keyed[i];
+  }
+  for (size_t i = 0; i < s->reassembly.size(); ++i) {
+    s->reassembly[i] += w.reassembler.Count(static_cast<ReassemblyVerdict>(i));
+  }
+}
+
+}  // namespace
+
 DpdkStats DpdkTransport::stats() const {
   DpdkStats s;
   s.events = impl_->control_events;
   for (const auto& w : impl_->workers) {
-    for (size_t i = 0; i < s.events.size(); ++i) {
-      s.events[i] += w->events[i];
-    }
-    for (size_t i = 0; i < s.frames.size(); ++i) {
-      s.frames[i] += w->frames[i];
-    }
-    const auto& keyed = w->stage.counters();
-    for (size_t i = 0; i < s.keyed.size(); ++i) {
-      s.keyed[i] += keyed[i];
-    }
-    for (size_t i = 0; i < s.reassembly.size(); ++i) {
-      s.reassembly[i] += w->reassembler.Count(static_cast<ReassemblyVerdict>(i));
-    }
+    AddWorker(*w, &s);
+  }
+  return s;
+}
+
+DpdkStats DpdkTransport::worker_stats(unsigned worker) const {
+  DpdkStats s;
+  if (worker < impl_->workers.size()) {
+    AddWorker(*impl_->workers[worker], &s);
   }
   return s;
 }

@@ -115,7 +115,11 @@ class DpdkTransport {
   void StopCapture();
   bool capturing() const;
 
+  // stats: the port's counters, summed over the workers, plus the control side's send counters.
   DpdkStats stats() const;
+  // worker_stats: the counters of worker `worker` alone (how RSS spread the CAMs); the control
+  // side's send counters are in stats() only. Empty stats for an index >= workers().
+  DpdkStats worker_stats(unsigned worker) const;
   unsigned workers() const;
   uint16_t port_id() const;
   std::string mac() const;

@@ -1,5 +1,5 @@
 // What an operator relies on: the pcapng capture toggled at run time, the /rcas telemetry
-// commands, a real worker lcore that serves and stops cleanly.
+// commands, per-worker counters, a real worker lcore that serves and stops cleanly.
 
 #include <gtest/gtest.h>
 #include <pcap/pcap.h>
@@ -96,6 +96,42 @@ TEST_F(DpdkPortTest, TelemetryShowsTheRcasCounters) {
   EXPECT_NE(drops.find("drop_udp_checksum"), std::string::npos) << drops;
   EXPECT_NE(drops.find("\"raw\":1"), std::string::npos) << drops;
   EXPECT_NE(Telemetry("/rcas/port").find(transport_->mac()), std::string::npos);
+}
+
+TEST_F(DpdkPortTest, WorkerStatsOfTheOnlyWorkerAreTheSum) {
+  Inject(UdpFrame(KeyRequestLike()));
+  Inject(UdpFrame(KeyRequestLike(), true));
+  Turn();
+  ASSERT_EQ(Messages().size(), 2u);
+  ASSERT_TRUE(transport_->Send({CamPeer(), Bytes(100, 2)}));
+  Turn();
+  ASSERT_EQ(Sent().size(), 1u);
+  const DpdkStats sum = transport_->stats();
+  const DpdkStats one = transport_->worker_stats(0);
+  EXPECT_EQ(one[DpdkCounter::kRxPackets], 2u);
+  EXPECT_EQ(one[DpdkCounter::kTxPackets], 1u);
+  EXPECT_EQ(one[KeyedVerdict::kRaw], 2u);
+  EXPECT_EQ(one.events, sum.events);
+  EXPECT_EQ(one.frames, sum.frames);
+  EXPECT_EQ(one.keyed, sum.keyed);
+  EXPECT_EQ(one.reassembly, sum.reassembly);
+  // No such worker: empty stats, not a crash or another worker's counters.
+  const DpdkStats none = transport_->worker_stats(transport_->workers());
+  EXPECT_EQ(none.events, DpdkStats{}.events);
+  EXPECT_EQ(none.keyed, DpdkStats{}.keyed);
+}
+
+TEST_F(DpdkPortTest, TelemetryShowsOneWorkersCountersAndRefusesABadIndex) {
+  Inject(UdpFrame(KeyRequestLike()));
+  Turn();
+  Messages();
+  const std::string worker = Telemetry("/rcas/worker,0");
+  EXPECT_NE(worker.find("\"worker\":0"), std::string::npos) << worker;
+  EXPECT_NE(worker.find("\"rx_packets\":1"), std::string::npos) << worker;
+  EXPECT_NE(worker.find("\"keyed_raw\":1"), std::string::npos) << worker;
+  for (const char* bad : {"/rcas/worker,1", "/rcas/worker", "/rcas/worker,x", "/rcas/worker,0x"}) {
+    EXPECT_EQ(Telemetry(bad), "{\"/rcas/worker\":null}") << bad;
+  }
 }
 
 class DpdkLcoreTest : public DpdkPortTest {

@@ -13,6 +13,28 @@ namespace {
 
 constexpr size_t kDrainPerTurn = 1024;  // messages per wake-up; the rest wait one loop turn
 
+// AddCounters appends the nonzero events and keyed-stage counters (keyed-...) of `s`.
+void AddCounters(const dataplane::DpdkStats& s, LogFields& fields) {
+  for (size_t i = 0; i < s.events.size(); ++i) {
+    if (s.events[i] != 0) {
+      fields.emplace_back(dataplane::DpdkCounterName(dataplane::DpdkCounter(i)),
+                          std::to_string(s.events[i]));
+    }
+  }
+  static const auto kKeyedNames = [] {  // LogFields keeps views: the names must outlive it
+    std::array<std::string, dataplane::kKeyedVerdictCount> names;
+    for (size_t i = 0; i < names.size(); ++i) {
+      names[i] = std::string("keyed-") + dataplane::KeyedVerdictName(dataplane::KeyedVerdict(i));
+    }
+    return names;
+  }();
+  for (size_t i = 0; i < s.keyed.size(); ++i) {
+    if (s.keyed[i] != 0) {
+      fields.emplace_back(kKeyedNames[i], std::to_string(s.keyed[i]));
+    }
+  }
+}
+
 }  // namespace
 
 Status CassDaemon::OpenDpdk(control::CassEngineConfig& ec) {
@@ -133,29 +155,20 @@ void CassDaemon::LogDpdkDeltas() {
   logged_dpdk_ = now;
 }
 
-// LogDpdkTotals: the port's nonzero counters at the stop, beside the engine's.
+// LogDpdkTotals: the port's nonzero counters at the stop, beside the engine's; with several
+// workers one dpdk-worker line each after the totals (how RSS spread the CAMs).
 void CassDaemon::LogDpdkTotals() {
-  const dataplane::DpdkStats s = dpdk_->stats();
   LogFields fields;
-  for (size_t i = 0; i < s.events.size(); ++i) {
-    if (s.events[i] != 0) {
-      fields.emplace_back(dataplane::DpdkCounterName(dataplane::DpdkCounter(i)),
-                          std::to_string(s.events[i]));
-    }
-  }
-  static const auto kKeyedNames = [] {  // LogFields keeps views: the names must outlive it
-    std::array<std::string, dataplane::kKeyedVerdictCount> names;
-    for (size_t i = 0; i < names.size(); ++i) {
-      names[i] = std::string("keyed-") + dataplane::KeyedVerdictName(dataplane::KeyedVerdict(i));
-    }
-    return names;
-  }();
-  for (size_t i = 0; i < s.keyed.size(); ++i) {
-    if (s.keyed[i] != 0) {
-      fields.emplace_back(kKeyedNames[i], std::to_string(s.keyed[i]));
-    }
-  }
+  AddCounters(dpdk_->stats(), fields);
   log_.Info("dpdk-counters", fields);
+  if (dpdk_->workers() < 2) {
+    return;
+  }
+  for (unsigned w = 0; w < dpdk_->workers(); ++w) {
+    LogFields per{{"worker", std::to_string(w)}};
+    AddCounters(dpdk_->worker_stats(w), per);
+    log_.Info("dpdk-worker", per);
+  }
 }
 
 void CassDaemon::ControlDataplane(uint64_t client, const std::vector<std::string>& words) {
@@ -167,20 +180,34 @@ void CassDaemon::ControlDataplane(uint64_t client, const std::vector<std::string
     const dataplane::DpdkStats s = dpdk_->stats();
     std::string body = "port mac=" + dpdk_->mac() + " workers=" + std::to_string(dpdk_->workers()) +
                        " capturing=" + (dpdk_->capturing() ? "true" : "false") + "\n";
-    const auto line = [&](const char* head, const auto& values, auto name) {
-      body += head;
+    // add appends " name=value" for each nonzero value.
+    const auto add = [&](const auto& values, auto name) {
       for (size_t i = 0; i < values.size(); ++i) {
         if (values[i] != 0) {
           body += std::string(" ") + name(i) + "=" + std::to_string(values[i]);
         }
       }
-      body += "\n";
     };
-    line("events", s.events, [](size_t i) { return DpdkCounterName(dataplane::DpdkCounter(i)); });
-    line("frames", s.frames, [](size_t i) { return FrameVerdictName(dataplane::FrameVerdict(i)); });
-    line("keyed", s.keyed, [](size_t i) { return KeyedVerdictName(dataplane::KeyedVerdict(i)); });
-    line("reassembly", s.reassembly,
-         [](size_t i) { return ReassemblyVerdictName(dataplane::ReassemblyVerdict(i)); });
+    const auto events = [](size_t i) { return DpdkCounterName(dataplane::DpdkCounter(i)); };
+    const auto keyed = [](size_t i) { return KeyedVerdictName(dataplane::KeyedVerdict(i)); };
+    body += "events";
+    add(s.events, events);
+    body += "\nframes";
+    add(s.frames, [](size_t i) { return FrameVerdictName(dataplane::FrameVerdict(i)); });
+    body += "\nkeyed";
+    add(s.keyed, keyed);
+    body += "\nreassembly";
+    add(s.reassembly,
+        [](size_t i) { return ReassemblyVerdictName(dataplane::ReassemblyVerdict(i)); });
+    body += "\n";
+    for (unsigned w = 0; dpdk_->workers() > 1 && w < dpdk_->workers(); ++w) {
+      const dataplane::DpdkStats ws = dpdk_->worker_stats(w);  // how RSS spread the CAMs
+      body += "worker " + std::to_string(w) + " events";
+      add(ws.events, events);
+      body += " keyed";
+      add(ws.keyed, keyed);
+      body += "\n";
+    }
     control_->Answer(client, body);
   } else if (words.size() == 4 && words[1] == "capture" && words[2] == "start") {
     const Status s = dpdk_->StartCapture(words[3]);
