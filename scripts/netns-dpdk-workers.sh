@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# rcas-cassd with two DPDK workers (docs/dataplane.md, "Workers and RSS") against rcas-loadgen on
+# kernel sockets, in a network namespace of its own. The port is a net_tap vdev: the tun driver
+# spreads the kernel's frames over its queues as RSS would (a flow to the queue the gateway last
+# sent it from, else by its hash: the UDP 4-tuple, IP fragments by addresses alone), and its
+# kernel end, the tap interface, is the generator's (10.77.0.2, fd77::2), so no veth or nested
+# namespace is needed.
+#   a. a normal-mode storm in --check mode with a hostile mix;
+#   b. a fast-mode storm over IPv6 (the port's address6 fd77::1);
+#   c. the normal storm again with the tap's MTU at 1000: every first request (a KeyRequest
+#      with its certificate, ~1.4 kB) reaches the port as IP fragments.
+# After each stop the daemon's dpdk-worker log lines must show that both workers received RCAS
+# traffic and installed flow keys, and in normal mode opened keyed messages (CAMReg; a fast-mode
+# storm sends none); `dataplane stats` on the control socket must list both workers.
+# Checksum offloads are off on the tap: DPDK gets the frames as the kernel left them, and the
+# gateway verifies every UDP checksum.
+# Usage: netns-dpdk-workers.sh BUILD_DIR [CAMS]. Exit 77 (a ctest skip) where the machine gives
+# no user + network namespace, no tap or no ethtool.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+if [ "${1:-}" != --inside ]; then
+  if ! unshare -rn true 2>/dev/null; then
+    echo "netns-dpdk-workers: no user and network namespace here (unshare -rn): skipped"
+    exit 77
+  fi
+  if ! command -v ethtool >/dev/null; then
+    echo "netns-dpdk-workers: ethtool missing (scripts/install-deps.sh installs it): skipped"
+    exit 77
+  fi
+  exec unshare -rn bash "$here/netns-dpdk-workers.sh" --inside "$@"
+fi
+shift
+build="$1"
+cams="${2:-300}"
+rcasctl="$build/tools/rcasctl"
+cassd="$build/tools/rcas-cassd"
+loadgen="$build/tools/rcas-loadgen"
+work="$(mktemp -d /tmp/rcas-netns-workers-XXXXXX)"
+tap=rcastap
+daemon=""
+cleanup() {
+  if [ -n "$daemon" ]; then kill -KILL "$daemon" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "netns-dpdk-workers: $*"; tail -n 20 "$work/cassd.log" 2>/dev/null; exit 1; }
+
+# Two CPUs this process may use (one twice where it has one): the main lcore (the control
+# thread) may run on both, each worker lcore is pinned to one.
+cpus=()
+IFS=, read -ra ranges <<<"$(taskset -pc $$ 2>/dev/null | sed 's/.*: //')"
+for r in "${ranges[@]}"; do
+  [[ "$r" =~ ^[0-9]+(-[0-9]+)?$ ]] || continue
+  for ((c = ${r%-*}; c <= ${r#*-} && ${#cpus[@]} < 2; c++)); do cpus+=("$c"); done
+done
+[ ${#cpus[@]} -gt 0 ] || cpus=(0)
+[ ${#cpus[@]} -gt 1 ] || cpus+=("${cpus[0]}")
+lcores="0@(${cpus[0]},${cpus[1]}),1@${cpus[0]},2@${cpus[1]}"
+echo "EAL lcores: $lcores"
+
+ip link set lo up
+sysctl -qw net.ipv6.conf.default.accept_dad=0 || true  # the tap is made by each daemon start
+
+step "PKI and AC store: $cams CAMs per storm"
+"$rcasctl" pki init --out "$work/pki" >/dev/null
+"$rcasctl" pki cass --pki "$work/pki" --id 0000002A >/dev/null
+"$rcasctl" ac init --db "$work/ac" >/dev/null
+"$rcasctl" ac cass add --db "$work/ac" 0000002A >/dev/null
+first=1
+for fleet in normal fast frag; do
+  "$rcasctl" pki cams --pki "$work/pki" --count "$cams" --share-key 50 --name "$fleet" \
+    --first-id "$(printf '%016X' "$first")" >/dev/null
+  "$rcasctl" ac ingest --db "$work/ac" "$work/pki/$fleet.ac.rcpv" | tail -n 1
+  first=$((first + 0x100000000))
+done
+
+# start_daemon NAME: the daemon on net_tap with two workers; the tap gets the generator's
+# addresses and, with MTU set, that MTU on the kernel side.
+start_daemon() {
+  cat >"$work/cassd.toml" <<TOML
+[cass]
+id = "0000002A"
+certificate = "$work/pki/cass-0000002A.cert.pem"
+key = "$work/pki/cass-0000002A.key.pem"
+ac_root = "$work/pki/ac-root.cert.pem"
+state_dir = "$work/state"
+drain_seconds = 2
+control_socket = "$work/control.sock"
+
+[listen]
+tcp = []
+port = 49104
+address = "10.77.0.1"
+
+[dpdk]
+eal = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--lcores", "$lcores",
+       "--file-prefix", "rcas-workers-$$-$1", "--vdev", "net_tap0,iface=$tap",
+       "--log-level", "lib.eal:warning"]
+port = "net_tap0"
+address = "10.77.0.1"
+address6 = "fd77::1"
+workers = 2
+idle_sleep_us = 20
+
+[announce]
+groups = []
+unicast = []
+
+[ac]
+db = "$work/ac"
+root_key = "$work/pki/ac-root.key.pem"
+TOML
+  "$cassd" --config "$work/cassd.toml" >"$work/cassd.log" 2>&1 &
+  daemon=$!
+  for _ in $(seq 1 100); do
+    grep -q "event=listening" "$work/cassd.log" && break
+    kill -0 "$daemon" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q "event=listening" "$work/cassd.log" || { cat "$work/cassd.log"; fail "no daemon"; }
+  if ! ip link show "$tap" >/dev/null 2>&1; then
+    echo "netns-dpdk-workers: net_tap made no tap interface: skipped"
+    exit 77
+  fi
+  if ! ethtool -K "$tap" tx off rx off >/dev/null 2>&1; then
+    echo "netns-dpdk-workers: ethtool failed on the tap: skipped"
+    exit 77
+  fi
+  ip addr add 10.77.0.2/24 dev "$tap"
+  ip addr add fd77::2/64 dev "$tap" nodad
+  [ -z "${MTU:-}" ] || ip link set "$tap" mtu "$MTU"
+  ip link set "$tap" up
+}
+# terminate: SIGTERM, SIGKILL 30 s later (a watchdog that takes its sleep along when it is
+# stopped); the daemon's exit status.
+terminate() {
+  local rc=0
+  kill -TERM "$daemon"
+  (
+    sleep 30 &
+    sleeper=$!
+    trap 'kill "$sleeper"; exit 0' TERM
+    wait "$sleeper"
+    kill -KILL "$daemon"
+  ) >/dev/null 2>&1 &
+  local watchdog=$!
+  wait "$daemon" || rc=$?
+  kill "$watchdog" 2>/dev/null || true
+  daemon=""
+  return "$rc"
+}
+# stop_daemon COUNTER...: `dataplane stats` lists both workers, SIGTERM (bounded), then each
+# COUNTER must be nonzero in both workers' dpdk-worker lines.
+stop_daemon() {
+  local stats line
+  stats="$(timeout 20 "$rcasctl" cass ctl --socket "$work/control.sock" --timeout 10 \
+    dataplane stats)" || fail "dataplane stats failed"
+  for w in 0 1; do
+    grep -q "^worker $w events .* keyed" <<<"$stats" || { echo "$stats"; fail "no worker $w"; }
+  done
+  terminate || fail "the daemon exited $?"
+  grep "event=dpdk-worker" "$work/cassd.log" | sed 's/^.*event=dpdk-worker /  /'
+  for w in 0 1; do
+    line="$(grep "event=dpdk-worker worker=$w " "$work/cassd.log")" || fail "no worker $w line"
+    for counter in "$@"; do
+      [[ "$line" =~ [[:space:]]$counter=[1-9] ]] || fail "worker $w: no $counter"
+    done
+  done
+}
+# run_loadgen NAME ARGS...: the generator on kernel sockets; its summary is printed.
+run_loadgen() {
+  local name="$1"
+  shift
+  if ! timeout 120 "$loadgen" --root "$work/pki/ac-root.cert.pem" --cass-id 0000002A --quiet \
+      --json "$work/$name.json" --check --window 64 --threads 2 "$@" >"$work/$name.out" 2>&1; then
+    cat "$work/$name.out"
+    terminate || true  # the counters say where the failed CAMs' messages went
+    grep -E "event=(counters|dpdk-counters|dpdk-worker) " "$work/cassd.log" || true
+    echo "netns-dpdk-workers: $name failed"
+    exit 1
+  fi
+  cat "$work/$name.out"
+}
+
+step "a. normal-mode storm with a hostile mix over IPv4, 2 workers"
+start_daemon normal
+run_loadgen normal --prov "$work/pki/normal.cam.rcpv" --cass 10.77.0.1:49104 \
+  --hostile bad-signature=0.1,malformed=0.1,garbage=0.1,replay=0.1,clone=0.1 --hostile-wait 8000
+stop_daemon to-control flows-installed keyed-opened
+
+step "b. fast-mode storm over IPv6 (fd77::1), 2 workers"
+start_daemon fast
+run_loadgen fast --prov "$work/pki/fast.cam.rcpv" --cass "[fd77::1]:49104" --mode fast
+stop_daemon to-control flows-installed
+
+step "c. normal-mode storm with the tap's MTU at 1000: first requests arrive as IP fragments"
+MTU=1000 start_daemon frag
+# A quarter of the protocol timers and one session per CAM: a CAM whose messages the gateway
+# loses fails in 16 s and is not tried again.
+run_loadgen frag --prov "$work/pki/frag.cam.rcpv" --cass 10.77.0.1:49104 --time-scale 0.25 \
+  --sessions 1
+stop_daemon to-control flows-installed keyed-opened
+grep "event=dpdk-counters" "$work/cassd.log" | grep -q " rx-reassembled=[1-9]" ||
+  fail "no datagram was reassembled: the MTU did not fragment the first requests"
+
+echo
+echo "netns-dpdk-workers: every storm passed --check with both workers busy"
