@@ -8,10 +8,13 @@
 #   a. a normal-mode storm in --check mode with a hostile mix;
 #   b. a fast-mode storm over IPv6 (the port's address6 fd77::1);
 #   c. the normal storm again with the tap's MTU at 1000: every first request (a KeyRequest
-#      with its certificate, ~1.4 kB) reaches the port as IP fragments.
+#      with its certificate, ~1.4 kB) reaches the port as IP fragments, which the tun driver
+#      queues by addresses alone: all on one worker, while the CAMRegs spread by ports.
 # After each stop the daemon's dpdk-worker log lines must show that both workers received RCAS
-# traffic and installed flow keys, and in normal mode opened keyed messages (CAMReg; a fast-mode
-# storm sends none); `dataplane stats` on the control socket must list both workers.
+# traffic and installed flow keys, and in a. opened keyed messages (CAMReg; a fast-mode storm
+# sends none; in c. a CAMReg on the other worker is its CAM's only keyed message and reaches the
+# engine before its flow does: the flow moves there, counted route-changed); `dataplane stats`
+# on the control socket must list both workers.
 # Checksum offloads are off on the tap: DPDK gets the frames as the kernel left them, and the
 # gateway verifies every UDP checksum.
 # Usage: netns-dpdk-workers.sh BUILD_DIR [CAMS]. Exit 77 (a ctest skip) where the machine gives
@@ -176,7 +179,12 @@ run_loadgen() {
   if ! timeout 120 "$loadgen" --root "$work/pki/ac-root.cert.pem" --cass-id 0000002A --quiet \
       --json "$work/$name.json" --check --window 64 --threads 2 "$@" >"$work/$name.out" 2>&1; then
     cat "$work/$name.out"
-    terminate || true  # the counters say where the failed CAMs' messages went
+    # Where lost messages went: the tap's and the kernel's drops (since the start: UDP checksum
+    # errors or reassemblies short of their requests mean mixed fragments), the daemon's counters.
+    ip -s link show "$tap" || true
+    nstat -az 2>/dev/null |
+      grep -E "^(Udp6?(InErrors|RcvbufErrors|InCsumErrors)|IpReasm(Reqds|OKs|Fails))" || true
+    terminate || true
     grep -E "event=(counters|dpdk-counters|dpdk-worker) " "$work/cassd.log" || true
     echo "netns-dpdk-workers: $name failed"
     exit 1
@@ -201,9 +209,13 @@ MTU=1000 start_daemon frag
 # loses fails in 16 s and is not tried again.
 run_loadgen frag --prov "$work/pki/frag.cam.rcpv" --cass 10.77.0.1:49104 --time-scale 0.25 \
   --sessions 1
-stop_daemon to-control flows-installed keyed-opened
+stop_daemon to-control flows-installed
 grep "event=dpdk-counters" "$work/cassd.log" | grep -q " rx-reassembled=[1-9]" ||
   fail "no datagram was reassembled: the MTU did not fragment the first requests"
+grep "event=dpdk-counters" "$work/cassd.log" | grep -q " keyed-opened=[1-9]" ||
+  fail "no keyed message was opened on the port"
+grep "event=counters" "$work/cassd.log" | grep -q " route-changed=[1-9]" ||
+  fail "no CAM moved to the other worker after its fragmented first request"
 
 echo
 echo "netns-dpdk-workers: every storm passed --check with both workers busy"
