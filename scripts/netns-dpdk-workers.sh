@@ -15,8 +15,8 @@
 # sends none; in c. a CAMReg on the other worker is its CAM's only keyed message and reaches the
 # engine before its flow does: the flow moves there, counted route-changed); `dataplane stats`
 # on the control socket must list both workers.
-# Checksum offloads are off on the tap: DPDK gets the frames as the kernel left them, and the
-# gateway verifies every UDP checksum.
+# The kernel's checksum offloads are off on the tap: it hands DPDK frames with complete
+# checksums (the tun driver passes no offload metadata to net_tap), which the port verifies.
 # Usage: netns-dpdk-workers.sh BUILD_DIR [CAMS]. Exit 77 (a ctest skip) where the machine gives
 # no user + network namespace, no tap or no ethtool.
 set -euo pipefail
