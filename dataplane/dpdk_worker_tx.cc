@@ -94,10 +94,12 @@ void Worker::SetTxOffloads(rte_mbuf* m, const NicChecksums& nic, bool v6, bool v
 }
 
 // Fragment sends a frame longer than the MTU as IP fragments (PROFILE §5.4 accepts them), each
-// in an mbuf of the normal pool; the ids count per worker.
+// in an mbuf of the normal pool. Each worker counts its own ids, interleaved with the others'
+// (worker i of n: i, i + n, ...): workers sending to one address must not reuse an id, or the
+// peer's reassembly would mix their fragments.
 void Worker::Fragment(ByteView frame, bool v6, size_t count) {
   const bool vlan = impl.options.vlan != 0;
-  const uint32_t id = next_fragment_id++;
+  const uint32_t id = next_fragment_id++ * static_cast<uint32_t>(impl.workers.size()) + index;
   for (size_t i = 0; i < count; ++i) {
     rte_mbuf* f = rte_pktmbuf_alloc(impl.pool);
     if (f == nullptr) {
