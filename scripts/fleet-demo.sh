@@ -18,6 +18,8 @@
 # is started by RCASAnnounce on 239.255.103.1 sent through the DPDK port, the fast-mode fleet
 # registers over IPv6; both over DPDK.
 set -euo pipefail
+# shellcheck source=SCRIPTDIR/lib/netns-common.sh
+source "$(dirname "$0")/lib/netns-common.sh"
 build="$1"
 cams="${2:-200}"
 net="${RCAS_DEMO_NET:-ipv4}"
@@ -41,9 +43,7 @@ idle_sleep_us = 20'
 else
   host="127.0.0.1" url_host="127.0.0.1" groups='[]' iface=''
 fi
-rcasctl="$build/tools/rcasctl"
-cassd="$build/tools/rcas-cassd"
-cam="$build/tools/rcas-cam"
+cass_tools "$build"
 work="$(mktemp -d /tmp/rcas-demo-XXXXXX)"
 daemon=""
 cleanup() {
@@ -91,15 +91,9 @@ cass_address="$host"
 http_port="$(free_port)"
 tftp_port="$(free_port)"
 announce_port="$(free_port)"
-cat >"$work/cassd.toml" <<TOML
-[cass]
-id = "0000002A"
-certificate = "$work/pki/cass-0000002A.cert.pem"
-key = "$work/pki/cass-0000002A.key.pem"
-ac_root = "$work/pki/ac-root.cert.pem"
-state_dir = "$work/state"
-mode = "normal"
-drain_seconds = 5
+{
+  cass_section "$work" 5 'mode = "normal"'
+  cat <<TOML
 
 [listen]
 $listen_udp
@@ -150,6 +144,7 @@ tm = "tftp"
 level = "info"
 file = "$work/cassd.log"
 TOML
+} >"$work/cassd.toml"
 
 step "rcas-cassd on $url_host:$port (images: HTTP $http_port, TFTP $tftp_port)"
 mkdir -p "$work/state"

@@ -21,24 +21,14 @@
 # no user + network namespace, no tap or no ethtool.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=SCRIPTDIR/lib/netns-common.sh
+source "$here/lib/netns-common.sh"
 
-if [ "${1:-}" != --inside ]; then
-  if ! unshare -rn true 2>/dev/null; then
-    echo "netns-dpdk-workers: no user and network namespace here (unshare -rn): skipped"
-    exit 77
-  fi
-  if ! command -v ethtool >/dev/null; then
-    echo "netns-dpdk-workers: ethtool missing (scripts/install-deps.sh installs it): skipped"
-    exit 77
-  fi
-  exec unshare -rn bash "$here/netns-dpdk-workers.sh" --inside "$@"
-fi
+netns_enter netns-dpdk-workers "$here/netns-dpdk-workers.sh" "$@"
 shift
 build="$1"
 cams="${2:-300}"
-rcasctl="$build/tools/rcasctl"
-cassd="$build/tools/rcas-cassd"
-loadgen="$build/tools/rcas-loadgen"
+cass_tools "$build"
 work="$(mktemp -d /tmp/rcas-netns-workers-XXXXXX)"
 tap=rcastap
 daemon=""
@@ -67,36 +57,14 @@ ip link set lo up
 sysctl -qw net.ipv6.conf.default.accept_dad=0 || true  # the tap is made by each daemon start
 
 step "PKI and AC store: $cams CAMs per storm"
-"$rcasctl" pki init --out "$work/pki" >/dev/null
-"$rcasctl" pki cass --pki "$work/pki" --id 0000002A >/dev/null
-"$rcasctl" ac init --db "$work/ac" >/dev/null
-"$rcasctl" ac cass add --db "$work/ac" 0000002A >/dev/null
-first=1
-for fleet in normal fast frag; do
-  "$rcasctl" pki cams --pki "$work/pki" --count "$cams" --share-key 50 --name "$fleet" \
-    --first-id "$(printf '%016X' "$first")" >/dev/null
-  "$rcasctl" ac ingest --db "$work/ac" "$work/pki/$fleet.ac.rcpv" | tail -n 1
-  first=$((first + 0x100000000))
-done
+cass_pki_ac "$work" "$cams" normal fast frag
 
 # start_daemon NAME: the daemon on net_tap with two workers; the tap gets the generator's
 # addresses and, with MTU set, that MTU on the kernel side.
 start_daemon() {
-  cat >"$work/cassd.toml" <<TOML
-[cass]
-id = "0000002A"
-certificate = "$work/pki/cass-0000002A.cert.pem"
-key = "$work/pki/cass-0000002A.key.pem"
-ac_root = "$work/pki/ac-root.cert.pem"
-state_dir = "$work/state"
-drain_seconds = 2
-control_socket = "$work/control.sock"
-
-[listen]
-tcp = []
-port = 49104
-address = "10.77.0.1"
-
+  local dpdk
+  dpdk="$(
+    cat <<TOML
 [dpdk]
 eal = ["--no-huge", "--no-pci", "--no-shconf", "-m", "256", "--lcores", "$lcores",
        "--file-prefix", "rcas-workers-$$-$1", "--vdev", "net_tap0,iface=$tap",
@@ -106,23 +74,11 @@ address = "10.77.0.1"
 address6 = "fd77::1"
 workers = 2
 idle_sleep_us = 20
-
-[announce]
-groups = []
-unicast = []
-
-[ac]
-db = "$work/ac"
-root_key = "$work/pki/ac-root.key.pem"
 TOML
-  "$cassd" --config "$work/cassd.toml" >"$work/cassd.log" 2>&1 &
-  daemon=$!
-  for _ in $(seq 1 100); do
-    grep -q "event=listening" "$work/cassd.log" && break
-    kill -0 "$daemon" 2>/dev/null || break
-    sleep 0.1
-  done
-  grep -q "event=listening" "$work/cassd.log" || { cat "$work/cassd.log"; fail "no daemon"; }
+  )"
+  cass_config "$work" "control_socket = \"$work/control.sock\"" \
+    $'tcp = []\nport = 49104\naddress = "10.77.0.1"' "$dpdk"
+  cass_start "$work" || { cat "$work/cassd.log"; fail "no daemon"; }
   if ! ip link show "$tap" >/dev/null 2>&1; then
     echo "netns-dpdk-workers: net_tap made no tap interface: skipped"
     exit 77
@@ -136,24 +92,6 @@ TOML
   [ -z "${MTU:-}" ] || ip link set "$tap" mtu "$MTU"
   ip link set "$tap" up
 }
-# terminate: SIGTERM, SIGKILL 30 s later (a watchdog that takes its sleep along when it is
-# stopped); the daemon's exit status.
-terminate() {
-  local rc=0
-  kill -TERM "$daemon"
-  (
-    sleep 30 &
-    sleeper=$!
-    trap 'kill "$sleeper"; exit 0' TERM
-    wait "$sleeper"
-    kill -KILL "$daemon"
-  ) >/dev/null 2>&1 &
-  local watchdog=$!
-  wait "$daemon" || rc=$?
-  kill "$watchdog" 2>/dev/null || true
-  daemon=""
-  return "$rc"
-}
 # stop_daemon COUNTER...: `dataplane stats` lists both workers, SIGTERM (bounded), then each
 # COUNTER must be nonzero in both workers' dpdk-worker lines.
 stop_daemon() {
@@ -163,7 +101,7 @@ stop_daemon() {
   for w in 0 1; do
     grep -q "^worker $w events .* keyed" <<<"$stats" || { echo "$stats"; fail "no worker $w"; }
   done
-  terminate || fail "the daemon exited $?"
+  cass_stop || fail "the daemon exited $?"
   grep "event=dpdk-worker" "$work/cassd.log" | sed 's/^.*event=dpdk-worker /  /'
   for w in 0 1; do
     line="$(grep "event=dpdk-worker worker=$w " "$work/cassd.log")" || fail "no worker $w line"
@@ -184,7 +122,7 @@ run_loadgen() {
     ip -s link show "$tap" || true
     nstat -az 2>/dev/null |
       grep -E "^(Udp6?(InErrors|RcvbufErrors|InCsumErrors)|IpReasm(Reqds|OKs|Fails))" || true
-    terminate || true
+    cass_stop || true
     grep -E "event=(counters|dpdk-counters|dpdk-worker) " "$work/cassd.log" || true
     echo "netns-dpdk-workers: $name failed"
     exit 1

@@ -13,24 +13,14 @@
 # user + network namespace or no veth.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=SCRIPTDIR/lib/netns-common.sh
+source "$here/lib/netns-common.sh"
 
-if [ "${1:-}" != --inside ]; then
-  if ! unshare -rn true 2>/dev/null; then
-    echo "netns-loadgen: no user and network namespace here (unshare -rn): skipped"
-    exit 77
-  fi
-  if ! command -v ethtool >/dev/null; then
-    echo "netns-loadgen: ethtool missing (scripts/install-deps.sh installs it): skipped"
-    exit 77
-  fi
-  exec unshare -rn bash "$here/netns-loadgen.sh" --inside "$@"
-fi
+netns_enter netns-loadgen "$here/netns-loadgen.sh" "$@"
 shift
 build="$1"
 cams="${2:-300}"
-rcasctl="$build/tools/rcasctl"
-cassd="$build/tools/rcas-cassd"
-loadgen="$build/tools/rcas-loadgen"
+cass_tools "$build"
 work="$(mktemp -d /tmp/rcas-netns-loadgen-XXXXXX)"
 daemon=""
 gen_ns=""
@@ -59,60 +49,18 @@ in_gen bash -c 'ip link set lo up && ethtool -K rcas1 tx off rx off >/dev/null &
   ip link set rcas1 up' || exit 77
 
 step "PKI and AC store: $cams CAMs per fleet (normal, fast, and one for the DPDK gateway)"
-"$rcasctl" pki init --out "$work/pki" >/dev/null
-"$rcasctl" pki cass --pki "$work/pki" --id 0000002A >/dev/null
-"$rcasctl" ac init --db "$work/ac" >/dev/null
-"$rcasctl" ac cass add --db "$work/ac" 0000002A >/dev/null
-first=1
-for fleet in normal fast gw; do
-  "$rcasctl" pki cams --pki "$work/pki" --count "$cams" --share-key 50 --name "$fleet" \
-    --first-id "$(printf '%016X' "$first")" >/dev/null
-  "$rcasctl" ac ingest --db "$work/ac" "$work/pki/$fleet.ac.rcpv" | tail -n 1
-  first=$((first + 0x100000000))
-done
+cass_pki_ac "$work" "$cams" normal fast gw
 
-# config LISTEN_ADDRESS DPDK_SECTION: the daemon's TOML.
+# config LISTEN_UDP DPDK_SECTION: the daemon's TOML.
 config() {
-  cat >"$work/cassd.toml" <<TOML
-[cass]
-id = "0000002A"
-certificate = "$work/pki/cass-0000002A.cert.pem"
-key = "$work/pki/cass-0000002A.key.pem"
-ac_root = "$work/pki/ac-root.cert.pem"
-state_dir = "$work/state"
-drain_seconds = 2
-
-[listen]
-$1
-tcp = []
-port = 49104
-address = "10.77.0.1"
-
-$2
-
-[announce]
-groups = []
-unicast = []
-
-[ac]
-db = "$work/ac"
-root_key = "$work/pki/ac-root.key.pem"
-TOML
+  cass_config "$work" "" "$1"$'\ntcp = []\nport = 49104\naddress = "10.77.0.1"' "$2"
 }
 start_daemon() {
-  "$cassd" --config "$work/cassd.toml" >"$work/cassd.log" 2>&1 &
-  daemon=$!
-  for _ in $(seq 1 100); do
-    grep -q "event=listening" "$work/cassd.log" && return 0
-    kill -0 "$daemon" 2>/dev/null || break
-    sleep 0.1
-  done
+  cass_start "$work" && return 0
   echo "netns-loadgen: the daemon did not start"; cat "$work/cassd.log"; exit 1
 }
 stop_daemon() {
-  kill -TERM "$daemon"
-  wait "$daemon" || { echo "netns-loadgen: the daemon exited $?"; tail -n 20 "$work/cassd.log"; exit 1; }
-  daemon=""
+  cass_stop || { echo "netns-loadgen: the daemon exited $?"; tail -n 20 "$work/cassd.log"; exit 1; }
 }
 # run_loadgen NAME ARGS...: the generator in its namespace; its summary is printed.
 run_loadgen() {
