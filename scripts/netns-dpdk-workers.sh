@@ -24,6 +24,10 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=SCRIPTDIR/lib/netns-common.sh
 source "$here/lib/netns-common.sh"
 
+if [ "${1:-}" != --inside ] && [ ! -c /dev/net/tun ]; then
+  echo "netns-dpdk-workers: no /dev/net/tun for net_tap: skipped"
+  exit 77
+fi
 netns_enter netns-dpdk-workers "$here/netns-dpdk-workers.sh" "$@"
 shift
 build="$1"
