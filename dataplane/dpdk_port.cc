@@ -30,10 +30,16 @@ Status ConfigurePort(DpdkTransport::Impl& impl, uint16_t queues) {
   }
   rte_eth_conf conf{};
   if (queues > 1) {
-    const uint64_t rss = RTE_ETH_RSS_UDP & info.flow_type_rss_offloads;
-    if (rss == 0) {  // without RSS a CAM's datagrams would spread over workers and flows
+    const uint64_t udp = RTE_ETH_RSS_UDP & info.flow_type_rss_offloads;
+    if (udp == 0) {  // without RSS a CAM's datagrams would spread over workers and flows
       return Error{"dpdk: the port offers no RSS on UDP; use workers = 1"};
     }
+    // Fragments carry no ports: hashed by their addresses where the port can, they spread by
+    // CAM instead of all landing on queue 0 (a storm of fragmented first requests). Either
+    // way a CAM's fragments and whole datagrams may reach different workers; the engine
+    // moves its flow with it (PeerRef::route, docs/dataplane.md).
+    const uint64_t rss =
+        udp | ((RTE_ETH_RSS_FRAG_IPV4 | RTE_ETH_RSS_FRAG_IPV6) & info.flow_type_rss_offloads);
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
     conf.rx_adv_conf.rss_conf.rss_hf = rss;
   }
