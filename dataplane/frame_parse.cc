@@ -227,7 +227,8 @@ V Parse(ByteView frame, FrameView* v, NicChecksums nic) {
 }  // namespace
 
 FrameVerdict ParseFrame(ByteView frame, FrameView* out, NicChecksums nic) noexcept {
-  *out = FrameView{};
+  static constexpr FrameView kFresh{};  // copied, not built: `FrameView{}` was a rep stos per frame
+  *out = kFresh;
   out->verdict = Parse(frame, out, nic);
   return out->verdict;
 }
