@@ -67,11 +67,11 @@ void Worker::Receive(rte_mbuf** pkts, uint16_t n) {
   rte_mbuf* udp[kBurst];
   uint16_t k = 0;
   const uint64_t now = rte_get_tsc_cycles();
+  FrameView v;  // once per burst: ParseFrame resets it for every frame
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
     const uint8_t* data = rte_pktmbuf_mtod(m, const uint8_t*);
     const uint16_t len = rte_pktmbuf_data_len(m);
-    FrameView v;
     const NicChecksums nic = NicChecked(m);
     FrameVerdict verdict =
         m->nb_segs == 1 ? ParseFrame(ByteView(data, len), &v, nic) : FrameVerdict::kTooShort;
