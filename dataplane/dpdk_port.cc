@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,7 @@ Status ConfigurePort(DpdkTransport::Impl& impl, uint16_t queues) {
                  " queues, workers = " + std::to_string(queues)};
   }
   rte_eth_conf conf{};
-  if (queues > 1) {
+  if (queues > 1 && impl.options.workers > 0) {
     const uint64_t udp = RTE_ETH_RSS_UDP & info.flow_type_rss_offloads;
     if (udp == 0) {  // without RSS a CAM's datagrams would spread over workers and flows
       return Error{"dpdk: the port offers no RSS on UDP; use workers = 1"};
@@ -140,7 +141,8 @@ Result<std::unique_ptr<DpdkTransport>> DpdkTransport::Open(const DpdkOptions& op
                  std::to_string(options.workers + 1) + " EAL lcores (-l), have " +
                  std::to_string(rte_lcore_count())};
   }
-  const uint16_t queues = static_cast<uint16_t>(options.workers == 0 ? 1 : options.workers);
+  const uint16_t queues = static_cast<uint16_t>(
+      options.workers == 0 ? std::max(1u, options.poll_queues) : options.workers);
   constexpr uint16_t kPriv = RTE_ALIGN(sizeof(MbufMeta), RTE_MBUF_PRIV_ALIGN);
   impl->pool = rte_pktmbuf_pool_create("rcas_pool", options.mbufs, 256, kPriv,
                                        RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());

@@ -37,6 +37,9 @@ struct DpdkOptions {
   // Worker lcores (the EAL's lcores after the main one). 0: no lcore is launched and the owner
   // turns the workers' loops itself with PollWorkers (in-process tests, one-core runs).
   unsigned workers = 1;
+  // workers == 0: how many queue pairs, one worker loop each, PollWorkers turns. The owner puts
+  // the frames on the queues itself, so no RSS is asked of the port (tests of several workers).
+  unsigned poll_queues = 1;
   unsigned mbufs = 8191;
   unsigned big_mbufs = 127;     // 64 KiB buffers for datagrams over 2 KiB (PROFILE §5.4)
   size_t max_datagram = 16384;  // the longest datagram reassembled from IP fragments

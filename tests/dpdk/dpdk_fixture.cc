@@ -26,14 +26,21 @@ void DpdkPortTest::SetUp() { Open(TestOptions()); }
 
 void DpdkPortTest::Open(DpdkOptions options) {
   const std::string id = std::to_string(getpid()) + "_" + std::to_string(next_++);
-  rx_ = rte_ring_create(("trx" + id).c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  tx_ = rte_ring_create(("ttx" + id).c_str(), 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-  ASSERT_NE(rx_, nullptr);
-  ASSERT_NE(tx_, nullptr);
+  queues_ = options.poll_queues;
+  ASSERT_TRUE(queues_ >= 1 && queues_ <= kMaxQueues);
+  for (unsigned q = 0; q < queues_; ++q) {
+    const std::string qid = id + "_" + std::to_string(q);
+    constexpr unsigned kFlags = RING_F_SP_ENQ | RING_F_SC_DEQ;
+    rx_[q] = rte_ring_create(("trx" + qid).c_str(), 1024, SOCKET_ID_ANY, kFlags);
+    tx_[q] = rte_ring_create(("ttx" + qid).c_str(), 1024, SOCKET_ID_ANY, kFlags);
+    ASSERT_NE(rx_[q], nullptr);
+    ASSERT_NE(tx_[q], nullptr);
+  }
   pool_ = rte_pktmbuf_pool_create(("tpool" + id).c_str(), 1023, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
                                   SOCKET_ID_ANY);
   ASSERT_NE(pool_, nullptr);
-  const int port_id = rte_eth_from_rings(("t" + id).c_str(), &rx_, 1, &tx_, 1, SOCKET_ID_ANY);
+  const int port_id = rte_eth_from_rings(("t" + id).c_str(), rx_.data(), queues_, tx_.data(),
+                                         queues_, SOCKET_ID_ANY);
   ASSERT_GE(port_id, 0);
   char name[RTE_ETH_NAME_MAX_LEN];
   ASSERT_EQ(rte_eth_dev_get_name_by_port(static_cast<uint16_t>(port_id), name), 0);
@@ -51,10 +58,13 @@ void DpdkPortTest::TearDown() {
   if (transport_) {
     transport_->Stop();
   }
-  for (rte_ring* r : {rx_, tx_}) {  // before the transport's pool goes: frames of both pools
-    void* m = nullptr;
-    while (r != nullptr && rte_ring_dequeue(r, &m) == 0) {
-      rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+  // Before the transport's pool goes: the rings hold frames of both pools.
+  for (unsigned q = 0; q < queues_; ++q) {
+    for (rte_ring* r : {rx_[q], tx_[q]}) {
+      void* m = nullptr;
+      while (r != nullptr && rte_ring_dequeue(r, &m) == 0) {
+        rte_pktmbuf_free(static_cast<rte_mbuf*>(m));
+      }
     }
   }
   transport_.reset();
@@ -62,18 +72,22 @@ void DpdkPortTest::TearDown() {
     EXPECT_EQ(rte_mempool_in_use_count(pool_), 0u) << "the transport leaked test mbufs";
   }
   rte_mempool_free(pool_);
-  rte_ring_free(rx_);
-  rte_ring_free(tx_);
+  for (unsigned q = 0; q < queues_; ++q) {
+    rte_ring_free(rx_[q]);
+    rte_ring_free(tx_[q]);
+    rx_[q] = tx_[q] = nullptr;
+  }
 }
 
-void DpdkPortTest::Inject(ByteView frame) {
+void DpdkPortTest::Inject(ByteView frame, unsigned queue) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool_);
   ASSERT_NE(m, nullptr);
   auto* data =
       reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size())));
   ASSERT_NE(data, nullptr);
   std::memcpy(data, frame.data(), frame.size());
-  ASSERT_EQ(rte_ring_enqueue(rx_, m), 0);
+  ASSERT_LT(queue, queues_);
+  ASSERT_EQ(rte_ring_enqueue(rx_[queue], m), 0);
 }
 
 void DpdkPortTest::Turn(int times) {
@@ -82,10 +96,10 @@ void DpdkPortTest::Turn(int times) {
   }
 }
 
-std::vector<Bytes> DpdkPortTest::Sent() {
+std::vector<Bytes> DpdkPortTest::Sent(unsigned queue) {
   std::vector<Bytes> out;
   void* obj = nullptr;
-  while (rte_ring_dequeue(tx_, &obj) == 0) {
+  while (queue < queues_ && rte_ring_dequeue(tx_[queue], &obj) == 0) {
     auto* m = static_cast<rte_mbuf*>(obj);
     EXPECT_EQ(m->nb_segs, 1);
     const auto* d = rte_pktmbuf_mtod(m, const uint8_t*);

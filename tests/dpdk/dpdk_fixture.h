@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,12 +37,12 @@ class DpdkPortTest : public ::testing::Test {
 
   // Open makes the port and the transport (called by SetUp with the defaults).
   void Open(DpdkOptions options);
-  // Inject puts one frame on the port's RX ring.
-  void Inject(ByteView frame);
+  // Inject puts one frame on the RX ring of `queue` (< options.poll_queues).
+  void Inject(ByteView frame, unsigned queue = 0);
   // Turn runs the worker's loop a few times.
   void Turn(int times = 3);
-  // Sent takes every frame the worker transmitted.
-  std::vector<Bytes> Sent();
+  // Sent takes every frame the worker of `queue` transmitted.
+  std::vector<Bytes> Sent(unsigned queue = 0);
   // Messages drains what reached the control thread.
   std::vector<DpdkMessage> Messages();
   // UdpFrame builds a frame from the CAM (v4 or v6) to the gateway's RCAS port.
@@ -50,8 +51,10 @@ class DpdkPortTest : public ::testing::Test {
   MacAddr gateway_mac() const { return gateway_mac_; }
 
   std::unique_ptr<DpdkTransport> transport_;
-  rte_ring* rx_ = nullptr;
-  rte_ring* tx_ = nullptr;
+  static constexpr unsigned kMaxQueues = 2;
+  std::array<rte_ring*, kMaxQueues> rx_{};  // one RX and one TX ring per queue
+  std::array<rte_ring*, kMaxQueues> tx_{};
+  unsigned queues_ = 1;
   rte_mempool* pool_ = nullptr;
   MacAddr gateway_mac_{};
   std::vector<Bytes> message_copies_;  // Messages' views, kept alive for the test
